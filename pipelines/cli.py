@@ -1,0 +1,136 @@
+"""The `xregion` command line: refresh, import, status, serve.
+
+Errors are printed as one German sentence plus what to do; the traceback only with --verbose.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import traceback
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from pipelines import PROJECT_ROOT
+from pipelines.config import Settings, load_settings
+from pipelines.errors import XRegionError
+from pipelines.progress import Reporter
+
+app = typer.Typer(
+    help="XRegion Monitor: Daten holen, einlesen, prüfen und das Dashboard starten.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(stderr=True)
+_verbose = False
+
+
+class ConsoleReporter(Reporter):
+    """Progress bars with sizes and counts on the terminal."""
+
+    def info(self, message: str) -> None:
+        console.print(message)
+
+    def warn(self, message: str) -> None:
+        console.print(f"[yellow]Warnung:[/yellow] {message}")
+
+    @contextmanager
+    def task(self, description: str, total: float | None = None, unit: str = "") -> Iterator[Callable[[float], None]]:
+        columns = [TextColumn("{task.description}"), BarColumn()]
+        columns.append(DownloadColumn() if unit == "bytes" else TextColumn("{task.completed:.0f}/{task.total}"))
+        columns.append(TimeElapsedColumn())
+        with Progress(*columns, console=console, transient=False) as progress:
+            task_id = progress.add_task(description, total=total)
+            yield lambda n: progress.advance(task_id, n)
+
+
+@app.callback()
+def main_options(
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Bei Fehlern den vollständigen Traceback zeigen."),
+) -> None:
+    global _verbose
+    _verbose = verbose
+
+
+def _settings() -> Settings:
+    return load_settings()
+
+
+@app.command()
+def refresh(
+    source: Optional[list[str]] = typer.Option(None, "--source", "-s", help="Nur diese Quelle(n) aktualisieren."),
+) -> None:
+    """Quellen online aktualisieren und den Datenbestand neu bauen."""
+    from pipelines.refresh import refresh as run_refresh
+    from pipelines.sources import by_name
+
+    settings = _settings()
+    result = run_refresh(settings, by_name(source), ConsoleReporter())
+    for name in result.succeeded:
+        console.print(f"[green]✓[/green] {name} aktualisiert")
+    for name, message in result.failed.items():
+        console.print(f"[red]✗[/red] {name}: {message}")
+    if result.failed:
+        console.print("Für die nicht erreichbaren Quellen bleiben die zuletzt geladenen Daten in Gebrauch.")
+        raise typer.Exit(code=1)
+
+
+@app.command("import")
+def import_(paths: list[Path] = typer.Argument(..., help="Von Hand heruntergeladene Dateien.")) -> None:
+    """Von Hand heruntergeladene Dateien einlesen (Format wird am Inhalt erkannt)."""
+    from pipelines.refresh import import_files
+
+    matches, _ = import_files(_settings(), paths, ConsoleReporter())
+    console.print(f"[green]✓[/green] {len(matches)} Datei(en) eingelesen, Datenbestand neu gebaut.")
+
+
+@app.command()
+def status() -> None:
+    """Stand jeder Quelle: letzte Aktualisierung, Datenstand, Zeilen, letzter Fehler."""
+    from pipelines.status import source_overview
+
+    overview = source_overview(_settings())
+    table = Table(title="Quellen")
+    for column in ("Quelle", "Letzte Aktualisierung", "Datenstand", "Zeilen", "Letzter Fehler"):
+        table.add_column(column)
+    for row in overview:
+        table.add_row(row.title, row.last_success_de, row.data_stand_de, row.rows_de, row.error_de)
+    Console().print(table)
+
+
+@app.command()
+def serve(
+    port: int = typer.Option(8501, help="Port des Dashboards."),
+    address: str = typer.Option("127.0.0.1", help="Adresse; ohne Anmeldung (OIDC) nur lokal."),
+) -> None:
+    """Das Dashboard starten (http://127.0.0.1:8501)."""
+    _settings()  # fail early with a clear message on a broken configuration
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "dashboard" / "app.py"),
+        "--server.address", address, "--server.port", str(port),
+    ]  # fmt: skip
+    console.print(f"Dashboard: http://{address}:{port}")
+    raise typer.Exit(subprocess.call(cmd, cwd=PROJECT_ROOT, env=os.environ.copy()))
+
+
+def main() -> None:
+    try:
+        app()
+    except XRegionError as exc:
+        if _verbose:
+            traceback.print_exc()
+        console.print(f"[red]Fehler:[/red] {exc.message}")
+        if exc.hint:
+            console.print(exc.hint)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        console.print("Abgebrochen. Der bisherige Datenbestand ist unverändert.")
+        sys.exit(130)

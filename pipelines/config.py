@@ -1,0 +1,186 @@
+"""Configuration: one TOML file (region and sources) plus environment overrides.
+
+Environment variables win over the file so that tests and air-gapped installs can point every
+external address elsewhere. Secrets (IT.NRW credentials) come only from the environment or from
+`.streamlit/secrets.toml`, never from the committed configuration file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from pathlib import Path
+
+from pydantic import BaseModel, SecretStr, ValidationError, field_validator
+
+from pipelines import PROJECT_ROOT
+from pipelines.errors import ConfigError
+
+DEFAULT_CONFIG = PROJECT_ROOT / "xregion.toml"
+SECRETS_FILE = PROJECT_ROOT / ".streamlit" / "secrets.toml"
+
+# environment variable -> dotted path in the configuration
+ENV_OVERRIDES = {
+    "XREGION_REGION": "region.ags",
+    "XREGION_DB": "warehouse.path",
+    "XREGION_RAW_DIR": "warehouse.raw_dir",
+    "XREGION_STATE_DIR": "warehouse.state_dir",
+    "XREGION_ITNRW_URL": "sources.itnrw.rest_url",
+    "XREGION_ITNRW_DOWNLOADER_URL": "sources.itnrw.downloader_url",
+    "XREGION_ITNRW_USER": "sources.itnrw.user",
+    "XREGION_ITNRW_PASSWORD": "sources.itnrw.password",
+    "XREGION_BKG_WFS_URL": "sources.bkg.wfs_url",
+    "XREGION_OVERPASS_URL": "sources.osm.overpass_url",
+    "XREGION_ZENSUS_URL": "sources.zensus.url",
+}
+SECRET_KEYS = ("XREGION_ITNRW_USER", "XREGION_ITNRW_PASSWORD")
+
+
+class RegionSettings(BaseModel):
+    ags: str = "05762"
+
+    @field_validator("ags")
+    @classmethod
+    def _nrw_kreis(cls, value: str) -> str:
+        value = value.strip()
+        if not re.fullmatch(r"05\d{3}", value):
+            raise ValueError(
+                f"„{value}“ ist kein Kreisschlüssel in NRW (erwartet: fünf Ziffern, beginnend mit 05, z. B. 05762)"
+            )
+        return value
+
+    @property
+    def land_ags(self) -> str:
+        return self.ags[:2]
+
+    @property
+    def regbez_ags(self) -> str:
+        return self.ags[:3]
+
+
+class WarehouseSettings(BaseModel):
+    path: Path = Path("data/warehouse/xregion.duckdb")
+    raw_dir: Path = Path("data/raw")
+    state_dir: Path = Path("data/state")
+
+
+class HttpSettings(BaseModel):
+    user_agent: str = "XRegionMonitor/0.1 (regional indicator dashboard of an NRW Kreis)"
+    connect_timeout_s: float = 15
+    read_timeout_s: float = 300
+    retries: int = 4
+    backoff_initial_s: float = 2.0
+    backoff_max_s: float = 60.0
+
+
+class ItnrwSettings(BaseModel):
+    rest_url: str = "https://www.landesdatenbank.nrw.de/ldbnrwws/rest/2020/"
+    downloader_url: str = "https://www.landesdatenbank.nrw.de/ldbnrwws/downloader/00/tables/"
+    user: str | None = None
+    password: SecretStr | None = None
+    tables: list[str] = ["12411-15i"]
+
+    @property
+    def has_credentials(self) -> bool:
+        return bool(self.user and self.password and self.password.get_secret_value())
+
+
+class BkgSettings(BaseModel):
+    wfs_url: str = "https://sgx.geodatenzentrum.de/wfs_vg250-ew"
+
+
+class OsmSettings(BaseModel):
+    overpass_url: str = "https://overpass-api.de/api/interpreter"
+
+
+class ZensusSettings(BaseModel):
+    url: str = "https://www.destatis.de/static/DE/zensus/gitterdaten/Zensus2022_Bevoelkerungszahl.zip"
+
+
+class SourcesSettings(BaseModel):
+    itnrw: ItnrwSettings = ItnrwSettings()
+    bkg: BkgSettings = BkgSettings()
+    osm: OsmSettings = OsmSettings()
+    zensus: ZensusSettings = ZensusSettings()
+
+
+class Settings(BaseModel):
+    region: RegionSettings = RegionSettings()
+    warehouse: WarehouseSettings = WarehouseSettings()
+    http: HttpSettings = HttpSettings()
+    sources: SourcesSettings = SourcesSettings()
+
+    @property
+    def db_path(self) -> Path:
+        return self.warehouse.path
+
+    @property
+    def raw_dir(self) -> Path:
+        return self.warehouse.raw_dir
+
+    @property
+    def state_dir(self) -> Path:
+        return self.warehouse.state_dir
+
+
+def _set_dotted(tree: dict, dotted: str, value: object) -> None:
+    *parents, leaf = dotted.split(".")
+    for key in parents:
+        tree = tree.setdefault(key, {})
+    tree[leaf] = value
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(
+            f"Die Konfigurationsdatei {path} fehlt.",
+            "Legen Sie sie an (Vorlage: xregion.toml im Projektverzeichnis) oder setzen Sie XREGION_CONFIG.",
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            f"Die Konfigurationsdatei {path} ist kein gültiges TOML: {exc}.",
+            "Korrigieren Sie die genannte Zeile.",
+        ) from None
+
+
+def _secrets_from_file(path: Path) -> dict[str, str]:
+    if not path.exists():
+        return {}
+    data = _read_toml(path)
+    return {key: str(data[key]) for key in SECRET_KEYS if key in data}
+
+
+def _resolve(path: Path, base: Path) -> Path:
+    return path if path.is_absolute() else (base / path)
+
+
+def load_settings(config_path: Path | None = None, env: dict[str, str] | None = None) -> Settings:
+    """Read the configuration file and apply environment overrides."""
+    env = dict(os.environ if env is None else env)
+    config_path = Path(env.get("XREGION_CONFIG") or config_path or DEFAULT_CONFIG)
+    tree = _read_toml(config_path)
+    overrides = {**_secrets_from_file(SECRETS_FILE), **{k: v for k, v in env.items() if k in ENV_OVERRIDES}}
+    for key, value in overrides.items():
+        if value != "":
+            _set_dotted(tree, ENV_OVERRIDES[key], value)
+    try:
+        settings = Settings.model_validate(tree)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg'].removeprefix('Value error, ')}"
+            for err in exc.errors()
+        )
+        raise ConfigError(
+            f"Die Konfiguration in {config_path} ist ungültig ({problems}).",
+            "Korrigieren Sie den Wert in der Datei oder in der Umgebungsvariablen.",
+        ) from None
+    base = PROJECT_ROOT
+    wh = settings.warehouse
+    settings.warehouse = WarehouseSettings(
+        path=_resolve(wh.path, base), raw_dir=_resolve(wh.raw_dir, base), state_dir=_resolve(wh.state_dir, base)
+    )
+    return settings

@@ -1,0 +1,35 @@
+"""Errors that reach users: one clear German sentence plus what to do about it."""
+
+from __future__ import annotations
+
+
+class XRegionError(Exception):
+    """An expected failure with a German message for the user and a hint what to do."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message} {self.hint}".strip()
+
+
+class ConfigError(XRegionError):
+    """The configuration file or an environment override is invalid."""
+
+
+class SourceError(XRegionError):
+    """A source could not be fetched or its answer could not be understood."""
+
+
+class ParseError(SourceError):
+    """A file does not have the expected layout; the message names file and line."""
+
+
+class BuildError(XRegionError):
+    """The warehouse could not be built or failed its checks; the old one stays in place."""
+
+
+class RefreshBusyError(XRegionError):
+    """Another refresh holds the lock."""

@@ -1,0 +1,33 @@
+"""German number and date formats (1.234,5; 31.12.2024; 31.12.2024, 14:05 Uhr)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def fmt_number(value: float | int | None, decimals: int = 0, missing: str = "–") -> str:
+    if value is None or value != value:  # None or NaN
+        return missing
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\u0000").replace(".", ",").replace("\u0000", ".")
+
+
+def fmt_date(value: date | str | None, missing: str = "–") -> str:
+    if value is None or value == "":
+        return missing
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    return value.strftime("%d.%m.%Y")
+
+
+def fmt_datetime(value: datetime | str | None, missing: str = "–") -> str:
+    if value is None or value == "":
+        return missing
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is not None:
+        value = value.astimezone(BERLIN)
+    return value.strftime("%d.%m.%Y, %H:%M Uhr")

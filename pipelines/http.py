@@ -1,0 +1,172 @@
+"""HTTP access to the sources: retries with backoff, long read timeouts, streamed downloads.
+
+One client per source, one request at a time (the official services ask for no parallel
+requests). Network faults, 5xx and 429 are retried with exponential backoff; when the retries
+are used up the caller gets a SourceError with one German sentence and a hint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import requests
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
+
+from pipelines.config import HttpSettings
+from pipelines.errors import SourceError
+from pipelines.progress import Reporter, human_size
+
+CHUNK = 1 << 16
+
+
+class _Retryable(Exception):
+    """A failure worth another attempt (network fault, 5xx, 429)."""
+
+    def __init__(self, reason: str, wait_at_least: float = 0.0) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.wait_at_least = wait_at_least
+
+
+@dataclass
+class Response:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    url: str
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").lower()
+
+
+class HttpClient:
+    """Requests with retries for one source (`service` names it in German messages)."""
+
+    def __init__(
+        self,
+        settings: HttpSettings,
+        service: str,
+        reporter: Reporter | None = None,
+        min_wait_on_429_s: float = 0.0,
+    ) -> None:
+        self.settings = settings
+        self.service = service
+        self.reporter = reporter or Reporter()
+        self.min_wait_on_429_s = min_wait_on_429_s
+        self.session = requests.Session()
+        self.session.headers["User-Agent"] = settings.user_agent
+
+    def close(self) -> None:
+        self.session.close()
+
+    def __enter__(self) -> "HttpClient":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def get(self, url: str, *, params: dict | None = None, headers: dict | None = None, label: str = "") -> Response:
+        return self.request("GET", url, params=params, headers=headers, label=label)
+
+    def post(self, url: str, *, data: dict | None = None, headers: dict | None = None, label: str = "") -> Response:
+        return self.request("POST", url, data=data, headers=headers, label=label)
+
+    def request(self, method: str, url: str, *, label: str = "", **kwargs: object) -> Response:
+        retrying = Retrying(
+            stop=stop_after_attempt(max(1, self.settings.retries)),
+            wait=self._wait,
+            retry=retry_if_exception(lambda exc: isinstance(exc, _Retryable)),
+            before_sleep=self._report_retry,
+            reraise=True,
+        )
+        try:
+            for attempt in retrying:
+                with attempt:
+                    return self._attempt(method, url, label or url, **kwargs)
+        except _Retryable as exc:
+            raise SourceError(
+                f"{self.service} ist nicht erreichbar ({url}): {exc.reason}, "
+                f"auch nach {self.settings.retries} Versuchen.",
+                "Prüfen Sie die Netzverbindung oder die Adresse in der Konfiguration und versuchen Sie es später "
+                "erneut; bis dahin bleiben die zuletzt geladenen Daten in Gebrauch.",
+            ) from exc
+        raise AssertionError("unreachable")
+
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        backoff = min(
+            self.settings.backoff_max_s, self.settings.backoff_initial_s * 2 ** (state.attempt_number - 1)
+        )
+        floor = exc.wait_at_least if isinstance(exc, _Retryable) else 0.0
+        return max(backoff, floor)
+
+    def _report_retry(self, state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        wait = state.next_action.sleep if state.next_action else 0
+        self.reporter.warn(
+            f"{self.service}: {getattr(exc, 'reason', exc)} – neuer Versuch in {wait:.0f} s "
+            f"({state.attempt_number}/{self.settings.retries})"
+        )
+
+    def _attempt(self, method: str, url: str, label: str, **kwargs: object) -> Response:
+        timeout = (self.settings.connect_timeout_s, self.settings.read_timeout_s)
+        try:
+            with self.session.request(method, url, timeout=timeout, stream=True, **kwargs) as resp:
+                if resp.status_code == 429:
+                    retry_after = _seconds(resp.headers.get("Retry-After"))
+                    raise _Retryable(
+                        "zu viele Anfragen (HTTP 429)", max(self.min_wait_on_429_s, retry_after)
+                    )
+                if resp.status_code >= 500:
+                    raise _Retryable(f"Serverfehler HTTP {resp.status_code}")
+                if resp.status_code >= 400:
+                    raise SourceError(
+                        f"{self.service} lehnt die Anfrage ab ({url}): HTTP {resp.status_code} "
+                        f"{_reason_de(resp.status_code)}.",
+                        "Prüfen Sie die Adresse und die Zugangsdaten in der Konfiguration.",
+                    )
+                body = self._read_body(resp, label)
+                return Response(resp.status_code, {k.lower(): v for k, v in resp.headers.items()}, body, resp.url)
+        except requests.exceptions.ConnectTimeout:
+            raise _Retryable("keine Verbindung innerhalb der Wartezeit") from None
+        except requests.exceptions.ReadTimeout:
+            raise _Retryable("keine Antwort innerhalb der Wartezeit") from None
+        except requests.exceptions.ConnectionError as exc:
+            if "Read timed out" in str(exc):
+                raise _Retryable("keine Antwort innerhalb der Wartezeit") from None
+            raise _Retryable("Verbindung fehlgeschlagen") from None
+        except requests.exceptions.ChunkedEncodingError:
+            raise _Retryable("Übertragung abgebrochen") from None
+
+    def _read_body(self, resp: requests.Response, label: str) -> bytes:
+        total = resp.headers.get("Content-Length")
+        total_n = int(total) if total and total.isdigit() else None
+        chunks: list[bytes] = []
+        desc = f"Download {label}" + (f" ({human_size(total_n)})" if total_n else "")
+        with self.reporter.task(desc, total=total_n, unit="bytes") as advance:
+            for chunk in resp.iter_content(CHUNK):
+                chunks.append(chunk)
+                advance(len(chunk))
+        body = b"".join(chunks)
+        if total_n is not None and not resp.headers.get("Content-Encoding") and len(body) < total_n:
+            raise _Retryable(f"Übertragung unvollständig ({len(body)} von {total_n} Bytes)")
+        return body
+
+
+def _seconds(value: str | None) -> float:
+    try:
+        return float(value) if value else 0.0
+    except ValueError:
+        return 0.0
+
+
+def _reason_de(status: int) -> str:
+    return {
+        400: "(ungültige Anfrage)",
+        401: "(nicht angemeldet)",
+        403: "(kein Zugriff)",
+        404: "(nicht gefunden)",
+        406: "(nicht akzeptiert – fehlt eine Kennung des Programms?)",
+        410: "(nicht mehr vorhanden)",
+    }.get(status, "")

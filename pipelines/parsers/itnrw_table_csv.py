@@ -1,0 +1,351 @@
+"""Parser for the human-layout CSV tables of the Landesdatenbank NRW (downloader and web export).
+
+Layout of the family (ISO-8859-1, `;`):
+
+    Tabelle: 12411-15i                                   table code
+    <title>;;;;;                                         title
+    ;;;<statistic>;<statistic>                           one to several header rows: statistic,
+    ;;;<variable>;<variable>                             classification values, value variable,
+    ;;;<unit>;<unit>                                     unit (last row); a row may hold periods
+    31.12.2024;05762;    Höxter, Kreis;139252;1201,42    data: dimension columns (period, region
+    ...                                                  key, indented region name, classifications)
+    <footnotes, possibly quoted over many lines>         then the value columns
+    © IT.NRW, Düsseldorf, 2026. …
+    Stand: 19.01.2026 / 13:58:12
+
+Head and foot are read line by line; the data block, which can have millions of rows, goes
+through polars in one vectorised pass. Anything that does not fit the family raises ParseError
+naming the file and line, rather than guessing numbers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+import polars as pl
+
+from pipelines.errors import ParseError
+
+MISSING_SYMBOLS = {"-", ".", "...", "/", "x"}  # GENESIS "Zeichenerklärung"
+ZERO_SYMBOL = "-"  # "nichts vorhanden": exactly zero
+
+_DATE = re.compile(r"^(\d{2})\.(\d{2})\.(\d{4})$")
+_YEAR = re.compile(r"^(\d{4})$")
+_NUMBER = r"^-?\d+(,\d+)?$"
+_KEY = r"^\d{2}(\d|\d{3}|\d{6})?$"  # 2 Land, 3 Regierungsbezirk, 5 Kreis, 8 Gemeinde
+_SYMBOLS_RE = r"^(-|\.|\.\.\.|/|x)$"
+_TABLE_LINE = re.compile(r"^Tabelle:\s*([0-9A-Za-z][0-9A-Za-z.\-]*)")
+_STAND = re.compile(r"Stand:\s*(\d{2})\.(\d{2})\.(\d{4})")
+
+HINT = (
+    "Die Datei hat nicht den bekannten Aufbau der IT.NRW-Tabellen. Laden Sie die Tabelle als CSV aus der "
+    "Landesdatenbank NRW herunter (unverändert, nicht in Excel gespeichert) oder melden Sie die Datei dem Betrieb."
+)
+
+
+@dataclass
+class ParsedTable:
+    table_code: str
+    title: str
+    data_stand: date | None
+    copyright: str | None
+    footnotes: str
+    values: pl.DataFrame  # long format, see VALUE_SCHEMA
+    dimension_labels: list[str] = field(default_factory=list)
+
+
+VALUE_SCHEMA = {
+    "period": pl.Date,
+    "period_label": pl.String,
+    "ags": pl.String,
+    "region_name": pl.String,
+    "region_depth": pl.Int32,
+    "classification": pl.String,
+    "statistic": pl.String,
+    "variable": pl.String,
+    "unit": pl.String,
+    "value": pl.Float64,
+    "symbol": pl.String,
+    "source_line": pl.Int32,
+}
+
+
+def decode(content: bytes) -> str:
+    """The downloader sends ISO-8859-1; a file saved again by a user may be UTF-8 (with BOM)."""
+    if content.startswith(b"\xef\xbb\xbf"):
+        return content[3:].decode("utf-8")
+    try:
+        return content.decode("utf-8")
+    except UnicodeDecodeError:
+        return content.decode("cp1252", errors="strict") if _is_cp1252(content) else content.decode("latin-1")
+
+
+def _is_cp1252(content: bytes) -> bool:
+    try:
+        content.decode("cp1252")
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+def looks_like_itnrw_table(text_head: str) -> bool:
+    return bool(_TABLE_LINE.match(text_head.lstrip("\ufeff")))
+
+
+def parse_period(label: str) -> date | None:
+    if m := _DATE.match(label):
+        return date(int(m[3]), int(m[2]), int(m[1]))
+    if m := _YEAR.match(label):
+        return date(int(m[1]), 12, 31)  # annual figures refer to the end of the year
+    return None
+
+
+def _cells(line: str) -> list[str]:
+    return [c.strip().strip('"') for c in line.split(";")]
+
+
+def _is_data_line(line: str, width: int) -> bool:
+    cells = line.split(";")
+    if len(cells) != width or not cells[0].strip() and not any(c.strip() for c in cells[:-1]):
+        return False
+    last = cells[-1].strip()
+    return bool(re.match(_NUMBER, last) or last in MISSING_SYMBOLS)
+
+
+def parse_itnrw_table_csv(content: bytes, filename: str) -> ParsedTable:
+    lines = decode(content).splitlines()
+
+    def fail(line_no: int, problem: str) -> ParseError:
+        return ParseError(f"{filename}, Zeile {line_no}: {problem}.", HINT)
+
+    if not lines or not (m := _TABLE_LINE.match(lines[0].lstrip("\ufeff"))):
+        raise fail(1, "die erste Zeile nennt keine Tabelle („Tabelle: <Code>“)")
+    table_code = m[1]
+    if len(lines) < 3:
+        raise fail(len(lines), "die Datei endet nach dem Tabellenkopf")
+    title = _cells(lines[1])[0]
+    width = len(lines[2].split(";"))
+    if width < 2:
+        raise fail(3, "die Kopfzeile hat keine Spalten (Trennzeichen „;“ erwartet)")
+
+    first = next((i for i in range(2, len(lines)) if _is_data_line(lines[i], width)), None)
+    if first is None:
+        raise fail(3, f"keine Datenzeile mit {width} Spalten gefunden")
+    last = next(i for i in range(len(lines) - 1, first - 1, -1) if _is_data_line(lines[i], width))
+    header_rows = [_cells(line) for line in lines[2:first]]
+    if not header_rows:
+        raise fail(first + 1, "vor den Daten fehlt die Kopfzeile mit den Merkmalen")
+    for offset, row in enumerate(header_rows):
+        if len(row) != width:
+            raise fail(3 + offset, f"die Kopfzeile hat {len(row)} statt {width} Spalten")
+
+    n_dims = _count_leading_empty(header_rows[-1])
+    if n_dims == 0 or n_dims >= width:
+        raise fail(first, "die Kopfzeilen lassen nicht erkennen, welche Spalten Werte enthalten")
+
+    block = _read_block(lines, first, last, width, fail)
+    dims = _classify_dimensions(block, n_dims, header_rows, first, fail)
+    columns = _describe_value_columns(header_rows, n_dims, width)
+    if dims.period_col is None and any(c.period is None for c in columns):
+        raise fail(3, "kein Zeitbezug gefunden (weder Datumsspalte noch Jahr in den Kopfzeilen)")
+
+    values = _to_long(block, dims, columns, first, fail)
+    footer = lines[last + 1 :]
+    return ParsedTable(
+        table_code=table_code,
+        title=title,
+        data_stand=_data_stand(footer),
+        copyright=next((ln.strip() for ln in footer if ln.lstrip().startswith("©")), None),
+        footnotes=_footnotes(footer),
+        values=values,
+        dimension_labels=dims.labels,
+    )
+
+
+def _count_leading_empty(row: list[str]) -> int:
+    n = 0
+    for cell in row:
+        if cell:
+            break
+        n += 1
+    return n
+
+
+def _read_block(lines: list[str], first: int, last: int, width: int, fail) -> pl.DataFrame:
+    """Split the data block into columns c0..c{width-1}, rejecting rows with a different width."""
+    raw = pl.DataFrame({"line": lines[first : last + 1]})
+    raw = raw.with_row_index("row")
+    counts = raw["line"].str.count_matches(";", literal=True)
+    bad = raw.filter(counts != width - 1)
+    if bad.height:
+        row = bad.row(0, named=True)
+        n_cells = row["line"].count(";") + 1
+        raise fail(first + row["row"] + 1, f"die Datenzeile hat {n_cells} statt {width} Spalten")
+    split = raw["line"].str.split_exact(";", width - 1).struct.rename_fields([f"c{i}" for i in range(width)])
+    return pl.DataFrame({"row": raw["row"]}).with_columns(split.struct.unnest())
+
+
+@dataclass
+class _Dimensions:
+    period_col: int | None
+    key_col: int | None
+    name_col: int | None
+    class_cols: list[int]
+    labels: list[str]
+
+
+def _classify_dimensions(block: pl.DataFrame, n_dims: int, header_rows, first: int, fail) -> _Dimensions:
+    period_col = key_col = name_col = None
+    class_cols: list[int] = []
+    for i in range(n_dims):
+        col = block[f"c{i}"].str.strip_chars()
+        non_empty = col.filter(col != "")
+        if non_empty.len() == 0:
+            class_cols.append(i)
+        elif period_col is None and non_empty.str.contains(r"^(\d{2}\.\d{2}\.\d{4}|\d{4})$").all():
+            period_col = i
+        elif key_col is None and non_empty.str.contains(_KEY).all():
+            key_col = i
+        elif name_col is None and (key_col is not None or block[f"c{i}"].str.starts_with(" ").any()):
+            name_col = i
+        else:
+            class_cols.append(i)
+    if name_col is None and key_col is None:
+        # region only by name, without indentation: the first text column is the region
+        if not class_cols:
+            raise fail(first + 1, "keine Spalte mit Regionsschlüssel oder Regionsnamen gefunden")
+        name_col = class_cols.pop(0)
+    labels = []
+    for i in class_cols:
+        label = next((row[i] for row in header_rows if row[i]), "")
+        labels.append(label or f"Merkmal {len(labels) + 1}")
+    return _Dimensions(period_col, key_col, name_col, class_cols, labels)
+
+
+@dataclass
+class _ValueColumn:
+    index: int
+    statistic: str | None
+    variable: str
+    unit: str | None
+    classification: str | None
+    period: date | None
+    period_label: str | None
+
+
+def _describe_value_columns(header_rows: list[list[str]], n_dims: int, width: int) -> list[_ValueColumn]:
+    rows = [list(r) for r in header_rows]
+    # merged header cells arrive as one filled cell followed by empty ones: fill them to the right,
+    # except in the unit row, where an empty cell means "no unit"
+    for r in rows[:-1] if len(rows) > 1 else rows:
+        for j in range(n_dims + 1, width):
+            if not r[j]:
+                r[j] = r[j - 1]
+    period_rows = [r for r in rows if all(parse_period(c) for c in r[n_dims:])]
+    label_rows = [r for r in rows if r not in period_rows]
+    columns = []
+    for j in range(n_dims, width):
+        period_label = period_rows[0][j] if period_rows else None
+        cells = [r[j] for r in label_rows]
+        if len(cells) >= 2:
+            variable, unit = cells[-2], cells[-1] or None
+        else:
+            variable, unit = (cells[0] if cells else f"Wert {j - n_dims + 1}"), None
+        statistic = cells[0] if len(cells) >= 3 else None
+        middle = [c for c in cells[1:-2] if c]
+        columns.append(
+            _ValueColumn(
+                index=j,
+                statistic=statistic,
+                variable=variable,
+                unit=unit,
+                classification=" | ".join(middle) or None,
+                period=parse_period(period_label) if period_label else None,
+                period_label=period_label,
+            )
+        )
+    return columns
+
+
+def _to_long(block: pl.DataFrame, dims: _Dimensions, columns: list[_ValueColumn], first: int, fail) -> pl.DataFrame:
+    base = []
+    if dims.period_col is not None:
+        label = pl.col(f"c{dims.period_col}").str.strip_chars()
+        base.append(label.alias("period_label"))
+    key = (
+        pl.col(f"c{dims.key_col}").str.strip_chars() if dims.key_col is not None else pl.lit(None, dtype=pl.String)
+    )
+    name_raw = pl.col(f"c{dims.name_col}") if dims.name_col is not None else pl.lit("", dtype=pl.String)
+    base += [
+        key.alias("ags"),
+        name_raw.str.strip_chars().alias("region_name"),
+        ((name_raw.str.len_chars() - name_raw.str.strip_chars_start().str.len_chars()) // 2)
+        .cast(pl.Int32)
+        .alias("region_depth"),
+    ]
+    row_class = [pl.lit(f"{lab}: ") + pl.col(f"c{i}").str.strip_chars() for i, lab in zip(dims.class_cols, dims.labels)]
+    frames = []
+    for col in columns:
+        cls_parts = list(row_class)
+        if col.classification:
+            cls_parts.append(pl.lit(col.classification))
+        classification = pl.concat_str(cls_parts, separator=" | ") if cls_parts else pl.lit(None, dtype=pl.String)
+        exprs = [
+            *base,
+            classification.alias("classification"),
+            pl.lit(col.statistic, dtype=pl.String).alias("statistic"),
+            pl.lit(col.variable, dtype=pl.String).alias("variable"),
+            pl.lit(col.unit, dtype=pl.String).alias("unit"),
+            pl.col(f"c{col.index}").str.strip_chars().alias("cell"),
+            (pl.col("row") + first + 1).cast(pl.Int32).alias("source_line"),
+        ]
+        if dims.period_col is None:
+            exprs.append(pl.lit(col.period_label).alias("period_label"))
+        frames.append(block.select(exprs).with_columns(pl.lit(col.index).alias("col")))
+    long = pl.concat(frames, how="diagonal")
+
+    is_number = long["cell"].str.contains(_NUMBER)
+    is_symbol = long["cell"].str.contains(_SYMBOLS_RE)
+    is_empty = long["cell"] == ""
+    bad = long.filter(~(is_number | is_symbol | is_empty))
+    if bad.height:
+        row = bad.sort("source_line").row(0, named=True)
+        raise fail(row["source_line"], f"Spalte {row['col'] + 1}: „{row['cell']}“ ist weder Zahl noch Zeichen")
+
+    period = pl.coalesce(
+        pl.col("period_label").str.strptime(pl.Date, "%d.%m.%Y", strict=False),
+        pl.date(pl.col("period_label").str.extract(r"^(\d{4})$").cast(pl.Int32, strict=False), 12, 31),
+    )
+    result = long.with_columns(
+        period.alias("period"),
+        pl.when(pl.col("cell") == ZERO_SYMBOL)
+        .then(0.0)
+        .otherwise(pl.col("cell").str.replace(",", ".", literal=True).cast(pl.Float64, strict=False))
+        .alias("value"),
+        pl.when(pl.col("cell").str.contains(_SYMBOLS_RE)).then(pl.col("cell")).alias("symbol"),
+    )
+    unparsed = result.filter(pl.col("period").is_null())
+    if unparsed.height:
+        row = unparsed.row(0, named=True)
+        raise fail(row["source_line"], f"Zeitangabe „{row['period_label']}“ nicht lesbar")
+    return result.select([pl.col(name).cast(dtype) for name, dtype in VALUE_SCHEMA.items()]).sort(
+        "source_line", maintain_order=True
+    )
+
+
+def _data_stand(footer: list[str]) -> date | None:
+    for line in reversed(footer):
+        if m := _STAND.search(line):
+            return date(int(m[3]), int(m[2]), int(m[1]))
+    return None
+
+
+def _footnotes(footer: list[str]) -> str:
+    kept = [
+        ln.strip().strip(";").strip('"')
+        for ln in footer
+        if not ln.lstrip().startswith("©") and not _STAND.search(ln) and not set(ln.strip()) <= {"_", ";", ""}
+    ]
+    return "\n".join(kept).strip()

@@ -1,0 +1,28 @@
+"""Read-only access to the warehouse for the app, the CLI and analysts."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+
+
+def connect_readonly(path: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection. The file is replaced by rename on refresh, so an open connection
+    keeps seeing the old file until it is reopened (see dashboard.data)."""
+    from pipelines.warehouse import load_spatial
+
+    con = duckdb.connect(str(path), read_only=True)
+    load_spatial(con)
+    return con
+
+
+@contextmanager
+def open_readonly(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = connect_readonly(path)
+    try:
+        yield con
+    finally:
+        con.close()

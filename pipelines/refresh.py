@@ -1,0 +1,134 @@
+"""Refresh and import: get new raw files, then rebuild the warehouse from the raw store.
+
+A source that fails is recorded with its German error and keeps its last good raw files; the
+others still refresh and the warehouse is rebuilt from everything that is there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipelines.config import Settings
+from pipelines.errors import BuildError, ParseError, XRegionError
+from pipelines.progress import Reporter
+from pipelines.rawstore import RawStore
+from pipelines.sources import ImportMatch, Source, all_sources
+from pipelines.state import StateStore, refresh_lock
+from pipelines.warehouse import BuildReport, build_warehouse
+
+
+@dataclass
+class RefreshResult:
+    succeeded: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)  # source -> German message
+    build: BuildReport | None = None
+
+
+def refresh(
+    settings: Settings,
+    selected: list[Source] | None = None,
+    reporter: Reporter | None = None,
+    sources: list[Source] | None = None,
+) -> RefreshResult:
+    """Fetch `selected` sources (default: all), then rebuild from all `sources`."""
+    reporter = reporter or Reporter()
+    sources = sources if sources is not None else all_sources()
+    selected = selected if selected is not None else sources
+    store = RawStore(settings.raw_dir)
+    states = StateStore(settings.state_dir)
+    result = RefreshResult()
+    with refresh_lock(settings.state_dir):
+        before = store.snapshot([s.name for s in selected])
+        for source in selected:
+            reporter.info(f"Aktualisiere {source.title} …")
+            try:
+                source.fetch(settings, store, reporter)
+            except XRegionError as exc:
+                states.record_failure(source.name, str(exc))
+                result.failed[source.name] = str(exc)
+                reporter.warn(f"{source.title}: {exc}")
+                continue
+            except Exception as exc:  # a bug must not stop the other sources either
+                message = f"Unerwarteter Fehler ({type(exc).__name__}: {exc})."
+                states.record_failure(source.name, message)
+                result.failed[source.name] = message
+                reporter.warn(f"{source.title}: {message}")
+                continue
+            states.record_success(source.name)
+            result.succeeded.append(source.name)
+        result.build = _build_or_roll_back(settings, sources, reporter, store, before, result.succeeded)
+    return result
+
+
+def _build_or_roll_back(settings, sources, reporter, store, before, changed) -> BuildReport:
+    """Build; if the new files break the build, the raw store goes back to the files of the
+    live warehouse, so that the next build is not blocked by them."""
+    try:
+        return build_warehouse(settings, sources, reporter)
+    except BuildError as exc:
+        store.restore({name: before[name] for name in changed})
+        states = StateStore(settings.state_dir)
+        for name in changed:
+            states.record_failure(name, str(exc))
+        raise
+
+
+def recognise_file(path: Path, sources: list[Source]) -> ImportMatch:
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        raise XRegionError(f"Die Datei {path} lässt sich nicht lesen ({exc.strerror}).") from None
+    for source in sources:
+        match = source.recognise(path.name, content)
+        if match:
+            return match
+    raise ParseError(
+        f"Das Format der Datei {path} wurde nicht erkannt.",
+        "Eingelesen werden Dateien der Quellen: " + ", ".join(s.title for s in sources) + ".",
+    )
+
+
+def import_files(
+    settings: Settings,
+    paths: list[Path],
+    reporter: Reporter | None = None,
+    sources: list[Source] | None = None,
+) -> tuple[list[ImportMatch], BuildReport]:
+    """Import hand-downloaded files. All files are checked first; one bad file imports nothing."""
+    reporter = reporter or Reporter()
+    sources = sources if sources is not None else all_sources()
+    by_name = {s.name: s for s in sources}
+    with refresh_lock(settings.state_dir):
+        matches = []
+        errors = []
+        for path in paths:
+            try:
+                matches.append((path, recognise_file(path, sources)))
+            except XRegionError as exc:
+                errors.append(exc)
+        if errors:
+            raise XRegionError(
+                " ".join(e.message for e in errors),
+                "Es wurde nichts eingelesen. " + (errors[0].hint or ""),
+            )
+        store = RawStore(settings.raw_dir)
+        before = store.snapshot(sorted({m.source for _, m in matches}))
+        for path, match in matches:
+            store.put(
+                match.source,
+                match.item,
+                path.read_bytes(),
+                url=path.resolve().as_uri(),
+                origin="import",
+                licence=by_name[match.source].licence,
+                media=match.media,
+                ext=match.ext,
+                data_stand=match.data_stand,
+            )
+            reporter.info(f"Eingelesen: {path.name} → {match.description}")
+        report = _build_or_roll_back(settings, sources, reporter, store, before, list(before))
+        states = StateStore(settings.state_dir)
+        for name in before:
+            states.record_success(name)
+    return [m for _, m in matches], report

@@ -1,0 +1,65 @@
+"""The sources the warehouse is built from, one module each, behind one small interface."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import duckdb
+
+from pipelines.config import Settings
+from pipelines.progress import Reporter
+from pipelines.rawstore import RawFile, RawStore
+
+
+@dataclass(frozen=True)
+class ImportMatch:
+    """A file that `xregion import` recognised; already parsed once, so it is known to be valid."""
+
+    source: str
+    item: str
+    media: str
+    ext: str
+    description: str  # German, shown to the user
+    data_stand: str | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    title: str  # German display name
+    licence: str
+    attribution: str
+    how_to_get: str  # German: how to get the data online and by hand
+    raw_ddl: str  # creates the source's empty tables in schema `raw`
+    raw_tables: tuple[str, ...]
+    # downloads, validates and stores the source's files; raises SourceError (after keeping
+    # whatever part did succeed) when something could not be fetched
+    fetch: Callable[[Settings, RawStore, Reporter], list[RawFile]]
+    # returns a match when `content` is a file of this source, raises ParseError when it looks
+    # like one but is broken, None when it is not this source's
+    recognise: Callable[[str, bytes], ImportMatch | None]
+    # fills the raw tables from the current raw files
+    load: Callable[[duckdb.DuckDBPyConnection, RawStore, list[RawFile], Settings], None]
+
+
+def all_sources() -> list[Source]:
+    from pipelines.sources import itnrw
+
+    return [itnrw.SOURCE]
+
+
+def by_name(names: list[str] | None, sources: list[Source] | None = None) -> list[Source]:
+    from pipelines.errors import ConfigError
+
+    sources = sources if sources is not None else all_sources()
+    if not names:
+        return sources
+    known = {s.name: s for s in sources}
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise ConfigError(
+            f"Unbekannte Quelle: {', '.join(unknown)}.",
+            f"Bekannte Quellen: {', '.join(known)}.",
+        )
+    return [known[n] for n in names]

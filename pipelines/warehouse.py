@@ -1,0 +1,277 @@
+"""Build the DuckDB warehouse from the raw store, check it, and swap it in atomically.
+
+The build never touches the live file: it writes `<db>.building-<pid>`, loads every source's
+current raw files, runs `sql/staging` (views), `sql/marts` (tables) and `sql/tests` (each must
+return zero rows), checkpoints, and only then renames the new file over the old one. The old
+file is kept as `<db>.bak` (hard link, so the swap itself stays a single rename). A failure or a
+killed process at any point leaves the live warehouse byte-identical.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from pipelines import PROJECT_ROOT
+from pipelines.config import Settings
+from pipelines.errors import BuildError, XRegionError
+from pipelines.progress import Reporter
+from pipelines.rawstore import RawStore, fsync_dir, utc_now
+from pipelines.sources import Source
+from pipelines.state import StateStore
+
+SQL_DIR = PROJECT_ROOT / "sql"
+BUILDING = ".building-"
+LAYERS = (("staging", "VIEW"), ("marts", "TABLE"))
+
+
+def spatial_extension_path() -> Path:
+    """The spatial extension binary shipped by the `duckdb-extension-spatial` package (no download)."""
+    import duckdb_extension_spatial
+
+    base = Path(duckdb_extension_spatial.__file__).parent / "extensions"
+    path = base / f"v{duckdb.__version__}" / "spatial.duckdb_extension"
+    if not path.exists():
+        found = sorted(base.glob("*/spatial.duckdb_extension"))
+        raise BuildError(
+            f"Die Spatial-Erweiterung für DuckDB {duckdb.__version__} fehlt (gefunden: "
+            f"{', '.join(p.parent.name for p in found) or 'keine'}).",
+            "Installieren Sie duckdb und duckdb-extension-spatial in derselben Version (siehe pyproject.toml).",
+        )
+    return path
+
+
+def load_spatial(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"LOAD '{spatial_extension_path()}'")
+
+
+def backup_path(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + ".bak")
+
+
+@dataclass
+class BuildReport:
+    path: Path
+    built_at: str
+    rows: dict[str, int]
+    models: list[str]
+
+
+def build_warehouse(
+    settings: Settings,
+    sources: list[Source],
+    reporter: Reporter | None = None,
+    sql_dir: Path = SQL_DIR,
+) -> BuildReport:
+    reporter = reporter or Reporter()
+    target = settings.db_path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_builds(target)
+    tmp = target.with_name(f"{target.name}{BUILDING}{os.getpid()}")
+    tmp.unlink(missing_ok=True)
+    try:
+        report = _build_into(tmp, settings, sources, reporter, sql_dir)
+        swap_in(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        Path(str(tmp) + ".wal").unlink(missing_ok=True)
+        raise
+    report.path = target
+    reporter.info(f"Datenbestand gebaut: {target}")
+    return report
+
+
+def _build_into(tmp: Path, settings: Settings, sources: list[Source], reporter: Reporter, sql_dir: Path) -> BuildReport:
+    store = RawStore(settings.raw_dir)
+    states = StateStore(settings.state_dir).all()
+    built_at = utc_now()
+    con = duckdb.connect(str(tmp))
+    try:
+        load_spatial(con)
+        for schema in ("raw", "staging", "marts", "meta"):
+            con.execute(f"CREATE SCHEMA {schema}")
+        _write_build_meta(con, settings, built_at)
+        rows: dict[str, int] = {}
+        lineage = []
+        for source in sources:
+            con.execute(source.raw_ddl)
+            files = store.current(source.name)
+            lineage += [asdict(f) for f in files]
+            with reporter.task(f"Laden {source.title}", total=len(files)) as advance:
+                try:
+                    source.load(con, store, files, settings)
+                except XRegionError as exc:
+                    raise BuildError(
+                        f"Die gespeicherten Dateien der Quelle „{source.title}“ lassen sich nicht laden: {exc.message}",
+                        "Der bisherige Datenbestand bleibt in Gebrauch. " + exc.hint,
+                    ) from exc
+                advance(len(files))
+            rows[source.name] = sum(
+                con.execute(f"SELECT count(*) FROM raw.{table}").fetchone()[0] for table in source.raw_tables
+            )
+        _write_source_meta(con, sources, states, store, rows, lineage)
+        models = run_sql_models(con, sql_dir, reporter)
+        run_sql_tests(con, sql_dir, reporter)
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    with tmp.open("rb+") as fh:
+        os.fsync(fh.fileno())
+    return BuildReport(path=tmp, built_at=built_at, rows=rows, models=models)
+
+
+def _write_build_meta(con: duckdb.DuckDBPyConnection, settings: Settings, built_at: str) -> None:
+    region = settings.region
+    con.execute(
+        "CREATE TABLE meta.build AS SELECT ?::TIMESTAMPTZ AS built_at, ? AS region_ags, ? AS regbez_ags, "
+        "? AS land_ags, ? AS duckdb_version",
+        [built_at, region.ags, region.regbez_ags, region.land_ags, duckdb.__version__],
+    )
+    # SQL models refer to the configured region through these macros, never through literals
+    con.execute(f"CREATE MACRO meta.region_ags() AS '{region.ags}'")
+    con.execute(f"CREATE MACRO meta.regbez_ags() AS '{region.regbez_ags}'")
+    con.execute(f"CREATE MACRO meta.land_ags() AS '{region.land_ags}'")
+
+
+def _write_source_meta(con, sources, states, store, rows, lineage) -> None:
+    status = []
+    for source in sources:
+        state = states.get(source.name)
+        files = store.current(source.name)
+        stands = [f.data_stand for f in files if f.data_stand]
+        status.append(
+            {
+                "source": source.name,
+                "title": source.title,
+                "licence": source.licence,
+                "attribution": source.attribution,
+                "how_to_get": source.how_to_get,
+                "files": len(files),
+                "rows": rows.get(source.name, 0),
+                "data_stand": max(stands) if stands else None,
+                "last_fetched_at": max((f.fetched_at for f in files), default=None),
+                "last_attempt": state.last_attempt if state else None,
+                "last_success": state.last_success if state else None,
+                "last_error": state.last_error if state else None,
+                "last_error_at": state.last_error_at if state else None,
+                "failing": bool(state and state.failing),
+            }
+        )
+    schema = {
+        "source": pl.String, "title": pl.String, "licence": pl.String, "attribution": pl.String,
+        "how_to_get": pl.String, "files": pl.Int64, "rows": pl.Int64, "data_stand": pl.String,
+        "last_fetched_at": pl.String, "last_attempt": pl.String, "last_success": pl.String,
+        "last_error": pl.String, "last_error_at": pl.String, "failing": pl.Boolean,
+    }  # fmt: skip
+    con.register("status_df", pl.DataFrame(status, schema=schema).to_arrow())
+    con.execute(
+        """CREATE TABLE meta.source_status AS SELECT * REPLACE (
+               data_stand::DATE AS data_stand, last_fetched_at::TIMESTAMPTZ AS last_fetched_at,
+               last_attempt::TIMESTAMPTZ AS last_attempt, last_success::TIMESTAMPTZ AS last_success,
+               last_error_at::TIMESTAMPTZ AS last_error_at)
+           FROM status_df"""
+    )
+    con.unregister("status_df")
+    lineage_schema = {
+        "source": pl.String, "item": pl.String, "path": pl.String, "url": pl.String, "origin": pl.String,
+        "fetched_at": pl.String, "sha256": pl.String, "size": pl.Int64, "licence": pl.String,
+        "media": pl.String, "data_stand": pl.String,
+    }  # fmt: skip
+    con.register("lineage_df", pl.DataFrame(lineage, schema=lineage_schema).to_arrow())
+    con.execute(
+        """CREATE TABLE meta.lineage AS SELECT * REPLACE (
+               fetched_at::TIMESTAMPTZ AS fetched_at, data_stand::DATE AS data_stand) FROM lineage_df"""
+    )
+    con.unregister("lineage_df")
+
+
+def model_files(sql_dir: Path, layer: str) -> list[Path]:
+    """Models of a layer in their fixed order: by file name."""
+    return sorted((sql_dir / layer).glob("*.sql"))
+
+
+def model_name(path: Path) -> str:
+    # an optional numeric prefix orders models within a layer and is not part of the name
+    return re.sub(r"^\d+_", "", path.stem)
+
+
+def run_sql_models(con: duckdb.DuckDBPyConnection, sql_dir: Path, reporter: Reporter) -> list[str]:
+    built = []
+    for layer, kind in LAYERS:
+        for path in model_files(sql_dir, layer):
+            name = f"{layer}.{model_name(path)}"
+            sql = path.read_text(encoding="utf-8").strip().rstrip(";")
+            try:
+                con.execute(f"CREATE OR REPLACE {kind} {name} AS\n{sql}")
+            except duckdb.Error as exc:
+                raise BuildError(
+                    f"Das SQL-Modell {path.relative_to(sql_dir)} ist fehlerhaft: {exc}",
+                    "Der bisherige Datenbestand bleibt in Gebrauch.",
+                ) from exc
+            built.append(name)
+    reporter.info(f"{len(built)} SQL-Modelle gebaut")
+    return built
+
+
+def run_sql_tests(con: duckdb.DuckDBPyConnection, sql_dir: Path, reporter: Reporter) -> None:
+    failures = []
+    tests = model_files(sql_dir, "tests")
+    for path in tests:
+        sql = path.read_text(encoding="utf-8").strip().rstrip(";")
+        try:
+            result = con.execute(f"SELECT * FROM ({sql}) LIMIT 5")
+            bad = result.fetchall()
+            columns = [d[0] for d in result.description]
+        except duckdb.Error as exc:
+            failures.append(f"{path.name}: Fehler beim Ausführen ({exc})")
+            continue
+        if bad:
+            count = con.execute(f"SELECT count(*) FROM ({sql})").fetchone()[0]
+            sample = "; ".join(", ".join(f"{c}={v}" for c, v in zip(columns, row)) for row in bad[:3])
+            failures.append(f"{path.name}: {count} Zeile(n), z. B. {sample}")
+    if failures:
+        raise BuildError(
+            "Der neue Datenbestand hat die Prüfungen nicht bestanden: " + " | ".join(failures),
+            "Er wurde verworfen; der bisherige Datenbestand bleibt in Gebrauch.",
+        )
+    reporter.info(f"{len(tests)} Prüfungen bestanden")
+
+
+def swap_in(new: Path, target: Path) -> None:
+    """Replace `target` by `new` with one atomic rename, keeping the old file as backup."""
+    if target.exists():
+        backup = backup_path(target)
+        staged = backup.with_name(backup.name + ".tmp")
+        staged.unlink(missing_ok=True)
+        try:
+            os.link(target, staged)
+        except OSError:  # file systems without hard links
+            shutil.copy2(target, staged)
+        os.replace(staged, backup)
+    os.replace(new, target)
+    fsync_dir(target.parent)
+
+
+def remove_stale_builds(target: Path) -> None:
+    """Delete half-built files left by a killed refresh (their process is gone)."""
+    for path in target.parent.glob(f"{target.name}{BUILDING}*"):
+        pid_text = path.name.rsplit("-", 1)[-1].removesuffix(".wal")
+        if pid_text.isdigit() and _alive(int(pid_text)) and int(pid_text) != os.getpid():
+            continue
+        path.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
