@@ -20,6 +20,8 @@ naming the file and line, rather than guessing numbers.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -34,6 +36,7 @@ ZERO_SYMBOL = "-"  # "nichts vorhanden": exactly zero
 _DATE = re.compile(r"^(\d{2})\.(\d{2})\.(\d{4})$")
 _YEAR = re.compile(r"^(\d{4})$")
 _NUMBER = r"^-?\d+(,\d+)?$"
+_PERIOD = r"^(\d{2}\.\d{2}\.\d{4}|\d{4})$"
 _KEY = r"^\d{2}(\d|\d{3}|\d{6})?$"  # 2 Land, 3 Regierungsbezirk, 5 Kreis, 8 Gemeinde
 _SYMBOLS_RE = r"^(-|\.|\.\.\.|/|x)$"
 _TABLE_LINE = re.compile(r"^Tabelle:\s*([0-9A-Za-z][0-9A-Za-z.\-]*)")
@@ -107,8 +110,9 @@ def _cells(line: str) -> list[str]:
 
 
 def _is_data_line(line: str, width: int) -> bool:
+    # header rows start with empty cells above the dimension columns; data rows never do
     cells = line.split(";")
-    if len(cells) != width or not cells[0].strip() and not any(c.strip() for c in cells[:-1]):
+    if len(cells) != width or not cells[0].strip():
         return False
     last = cells[-1].strip()
     return bool(re.match(_NUMBER, last) or last in MISSING_SYMBOLS)
@@ -202,10 +206,14 @@ def _classify_dimensions(block: pl.DataFrame, n_dims: int, header_rows, first: i
     for i in range(n_dims):
         col = block[f"c{i}"].str.strip_chars()
         non_empty = col.filter(col != "")
+        is_period = non_empty.str.contains(_PERIOD)
         if non_empty.len() == 0:
             class_cols.append(i)
-        elif period_col is None and non_empty.str.contains(r"^(\d{2}\.\d{2}\.\d{4}|\d{4})$").all():
+        elif period_col is None and is_period.all():
             period_col = i
+        elif period_col is None and i == 0 and is_period[0]:
+            bad = block.filter(~col.str.contains(_PERIOD)).row(0, named=True)
+            raise fail(first + bad["row"] + 1, f"Zeitangabe „{bad['c0'].strip()}“ nicht lesbar")
         elif key_col is None and non_empty.str.contains(_KEY).all():
             key_col = i
         elif name_col is None and (key_col is not None or block[f"c{i}"].str.starts_with(" ").any()):
@@ -343,9 +351,11 @@ def _data_stand(footer: list[str]) -> date | None:
 
 
 def _footnotes(footer: list[str]) -> str:
-    kept = [
-        ln.strip().strip(";").strip('"')
-        for ln in footer
-        if not ln.lstrip().startswith("©") and not _STAND.search(ln) and not set(ln.strip()) <= {"_", ";", ""}
-    ]
-    return "\n".join(kept).strip()
+    # footnotes are CSV records too: a quoted note spans lines and may contain ";"
+    records = csv.reader(io.StringIO("\n".join(footer)), delimiter=";")
+    kept = []
+    for record in records:
+        text = " ".join(cell.strip() for cell in record if cell.strip())
+        if text and not text.startswith("©") and not _STAND.search(text) and set(text) - {"_", " "}:
+            kept.append(text)
+    return "\n".join(kept)

@@ -1,0 +1,1 @@
+"""Streamlit app of XRegion Monitor."""

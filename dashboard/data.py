@@ -1,0 +1,83 @@
+"""Read-only data access for the pages: the only place that opens the warehouse.
+
+Pages call these functions and get polars frames; they never open files or call sources.
+A refresh replaces the warehouse file by rename; the connection is reopened as soon as the
+file on disk is a different one, so the app picks up new data without a restart.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from pipelines.config import Settings, load_settings
+from pipelines.readonly import connect_readonly
+from pipelines.status import SourceOverview, source_overview
+
+_lock = threading.Lock()
+_connection: tuple[tuple, duckdb.DuckDBPyConnection] | None = None
+
+
+def settings() -> Settings:
+    return load_settings()
+
+
+def _signature(path: Path) -> tuple | None:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return (str(path), st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+def warehouse_exists() -> bool:
+    return _signature(settings().db_path) is not None
+
+
+def _cursor() -> duckdb.DuckDBPyConnection | None:
+    global _connection
+    path = settings().db_path
+    signature = _signature(path)
+    with _lock:
+        if _connection and _connection[0] != signature:
+            _connection[1].close()
+            _connection = None
+        if signature is None:
+            return None
+        if _connection is None:
+            _connection = (signature, connect_readonly(path))
+        return _connection[1].cursor()
+
+
+def query(sql: str, params: list | None = None) -> pl.DataFrame:
+    """Run a read-only query; an empty frame when there is no warehouse yet."""
+    cur = _cursor()
+    if cur is None:
+        return pl.DataFrame()
+    try:
+        return cur.execute(sql, params or []).pl()
+    finally:
+        cur.close()
+
+
+def sources() -> list[SourceOverview]:
+    return source_overview(settings())
+
+
+def lineage() -> pl.DataFrame:
+    return query(
+        "SELECT source, item, origin, url, fetched_at, data_stand, size, sha256 FROM meta.lineage ORDER BY source, item"
+    )
+
+
+def build_info() -> dict | None:
+    frame = query("SELECT built_at, region_ags FROM meta.build")
+    return frame.row(0, named=True) if frame.height else None
+
+
+def region_name(ags: str) -> str | None:
+    frame = query("SELECT name FROM marts.regions WHERE ags = ?", [ags])
+    return frame.item(0, 0) if frame.height else None

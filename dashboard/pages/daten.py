@@ -1,0 +1,66 @@
+"""Daten: the state of every source — data date, last refresh, rows, licence, last error — and
+the files the warehouse was built from."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboard import data, ui
+from pipelines.german import fmt_date, fmt_datetime, fmt_number
+from pipelines.status import SourceOverview
+
+
+def _status_line(src: SourceOverview) -> str:
+    # icon and words, never colour alone
+    if src.state.failing and src.has_data:
+        return "⚠️ Letzte Aktualisierung fehlgeschlagen — die zuletzt geladenen Daten bleiben in Gebrauch"
+    if src.state.failing:
+        return "❌ Noch keine Daten — der Abruf ist fehlgeschlagen"
+    if src.has_data:
+        return "✅ Daten vorhanden"
+    return "⭕ Noch keine Daten"
+
+
+def _source_card(src: SourceOverview) -> None:
+    with st.container(border=True):
+        st.subheader(src.title)
+        st.markdown(f"**{_status_line(src)}**")
+        cols = st.columns(3)
+        cols[0].metric("Datenstand (Stand der Quelle)", src.data_stand_de)
+        cols[1].metric("Letzte erfolgreiche Aktualisierung", src.last_success_de)
+        cols[2].metric("Zeilen im Datenbestand", src.rows_de)
+        st.markdown(f"**Lizenz:** {src.licence}  \n**Quellenangabe:** {src.attribution}")
+        if src.state.failing:
+            st.error(f"**Letzter Fehler ({fmt_datetime(src.state.last_error_at)}):** {src.state.last_error}")
+        if src.state.failing or not src.has_data:
+            st.markdown(f"**So kommen die Daten hinein:** {src.how_to_get}")
+
+
+def _files_table(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.select(
+        pl.col("source").alias("Quelle"),
+        pl.col("item").alias("Objekt"),
+        pl.col("origin").replace_strict({"download": "Download", "import": "Import"}, default="–").alias("Herkunft"),
+        pl.col("url").alias("Adresse"),
+        pl.col("fetched_at").map_elements(fmt_datetime, return_dtype=pl.String).alias("Abgerufen"),
+        pl.col("data_stand").map_elements(fmt_date, return_dtype=pl.String).alias("Stand"),
+        pl.col("size").map_elements(fmt_number, return_dtype=pl.String).alias("Bytes"),
+        pl.col("sha256").str.slice(0, 12).alias("SHA-256 (Anfang)"),
+    )
+
+
+def render() -> None:
+    ui.page_header("Daten", "Stand, Herkunft und Lizenz jeder Quelle")
+    if not data.warehouse_exists():
+        ui.missing_data_notice()
+    for src in data.sources():
+        _source_card(src)
+    if data.warehouse_exists():
+        st.subheader("Dateien, aus denen der Datenbestand gebaut ist")
+        files = data.lineage()
+        if files.height:
+            st.dataframe(_files_table(files), hide_index=True, width="stretch")
+        else:
+            st.write("Noch keine Dateien.")
+        ui.built_at_caption()

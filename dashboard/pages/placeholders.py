@@ -1,0 +1,50 @@
+"""Pages whose content is being built in their own issues: each says what it will show and,
+until then, where the data stands."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import ui
+
+
+def _coming(title: str, what: str) -> None:
+    ui.page_header(title)
+    if not ui.require_warehouse():
+        return
+    st.info(
+        f"Diese Ansicht ist in Vorbereitung. Sie wird zeigen: {what}\n\n"
+        "Welche Daten schon geladen sind, zeigt die Seite **Daten**."
+    )
+
+
+def wochenblick() -> None:
+    _coming(
+        "Wochenblick",
+        "was sich seit letzter Woche geändert hat — neue amtliche Daten, KPI-Meldungen, fällige Meilensteine, "
+        "Fördermittelabruf — und den Stand je Handlungsfeld.",
+    )
+
+
+def indikatoren() -> None:
+    _coming("Indikatoren", "Zeitreihen und Rangfolgen der amtlichen Indikatoren für die Städte, den Kreis und NRW.")
+
+
+def karte() -> None:
+    _coming("Karte", "die Städte des Kreises eingefärbt nach einem Indikator, auch im Vergleich mit ganz NRW.")
+
+
+def nahversorgung() -> None:
+    _coming("Nahversorgung", "wie viele Menschen einen Lebensmittelmarkt in 500 m und 1.000 m Entfernung haben.")
+
+
+def handlungsfelder() -> None:
+    _coming("Handlungsfelder", "Maßnahmen und Kennzahlen je Handlungsfeld mit ihrem Zielerreichungsstand.")
+
+
+def foerdermittel() -> None:
+    _coming("Fördermittel", "bewilligte, abgerufene und ausgegebene Fördermittel je Programm und Stadt.")
+
+
+def praesentation() -> None:
+    _coming("Präsentation", "gespeicherte Berichte bildschirmfüllend für den Kreistag, ein Diagramm je Folie.")

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipelines.config import load_settings
+from tests.support.fake_server import FakeServer
+
+REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
+
+
+def reference_file(relative: str) -> Path:
+    """A real third-party file read in place; the test is skipped when ../shared is absent."""
+    path = REFERENCE / relative
+    if not path.exists():
+        pytest.skip(f"Referenzdatei {path} fehlt (../shared/reference ist nur in der Projektumgebung vorhanden)")
+    return path
+
+
+@pytest.fixture
+def fake_server():
+    server = FakeServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def env(tmp_path: Path, fake_server: FakeServer) -> dict[str, str]:
+    """Environment for a project installation in tmp_path whose sources are the fake server."""
+    return {
+        "XREGION_DB": str(tmp_path / "warehouse" / "xregion.duckdb"),
+        "XREGION_RAW_DIR": str(tmp_path / "raw"),
+        "XREGION_STATE_DIR": str(tmp_path / "state"),
+        "XREGION_ITNRW_URL": f"{fake_server.url}/rest/2020/",
+        "XREGION_ITNRW_DOWNLOADER_URL": f"{fake_server.url}/downloader/00/tables/",
+        "XREGION_BKG_WFS_URL": f"{fake_server.url}/wfs",
+        "XREGION_OVERPASS_URL": f"{fake_server.url}/api/interpreter",
+        "XREGION_ZENSUS_URL": f"{fake_server.url}/zensus.zip",
+    }
+
+
+@pytest.fixture
+def settings(env: dict[str, str]):
+    """Settings for tmp_path with fast retries, so fault tests take milliseconds."""
+    s = load_settings(env=env)
+    s.http.retries = 3
+    s.http.backoff_initial_s = 0.01
+    s.http.backoff_max_s = 0.05
+    s.http.connect_timeout_s = 2
+    s.http.read_timeout_s = 1
+    return s
