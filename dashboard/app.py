@@ -2,30 +2,32 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from dashboard.pages import daten, placeholders
 
-st.set_page_config(page_title="XRegion Monitor", page_icon="📊", layout="wide")
+st.set_page_config(page_title="XRegion Monitor", page_icon=str(Path(__file__).parent / "assets" / "favicon.png"), layout="wide")
 
 pages = {
     "Überblick": [
-        st.Page(placeholders.wochenblick, title="Wochenblick", icon="🗓️", url_path="wochenblick", default=True),
+        st.Page(placeholders.wochenblick, title="Wochenblick", icon=":material/calendar_month:", url_path="wochenblick", default=True),
     ],
     "Statistik": [
-        st.Page(placeholders.indikatoren, title="Indikatoren", icon="📈", url_path="indikatoren"),
-        st.Page(placeholders.karte, title="Karte", icon="🗺️", url_path="karte"),
-        st.Page(placeholders.nahversorgung, title="Nahversorgung", icon="🛒", url_path="nahversorgung"),
+        st.Page(placeholders.indikatoren, title="Indikatoren", icon=":material/show_chart:", url_path="indikatoren"),
+        st.Page(placeholders.karte, title="Karte", icon=":material/map:", url_path="karte"),
+        st.Page(placeholders.nahversorgung, title="Nahversorgung", icon=":material/shopping_cart:", url_path="nahversorgung"),
     ],
     "Strategie": [
-        st.Page(placeholders.handlungsfelder, title="Handlungsfelder", icon="🎯", url_path="handlungsfelder"),
-        st.Page(placeholders.foerdermittel, title="Fördermittel", icon="💶", url_path="foerdermittel"),
+        st.Page(placeholders.handlungsfelder, title="Handlungsfelder", icon=":material/flag:", url_path="handlungsfelder"),
+        st.Page(placeholders.foerdermittel, title="Fördermittel", icon=":material/euro:", url_path="foerdermittel"),
     ],
     "Berichte": [
-        st.Page(placeholders.praesentation, title="Präsentation", icon="🖥️", url_path="praesentation"),
+        st.Page(placeholders.praesentation, title="Präsentation", icon=":material/slideshow:", url_path="praesentation"),
     ],
     "System": [
-        st.Page(daten.render, title="Daten", icon="🗄️", url_path="daten"),
+        st.Page(daten.render, title="Daten", icon=":material/database:", url_path="daten"),
     ],
 }
 

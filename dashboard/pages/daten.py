@@ -14,21 +14,21 @@ from pipelines.status import SourceOverview
 def _status_line(src: SourceOverview) -> str:
     # icon and words, never colour alone
     if src.state.failing and src.has_data:
-        return "⚠️ Letzte Aktualisierung fehlgeschlagen — die zuletzt geladenen Daten bleiben in Gebrauch"
+        return ":material/warning: Letzte Aktualisierung fehlgeschlagen — die zuletzt geladenen Daten bleiben in Gebrauch"
     if src.state.failing:
-        return "❌ Noch keine Daten — der Abruf ist fehlgeschlagen"
+        return ":material/error: Noch keine Daten — der Abruf ist fehlgeschlagen"
     if src.has_data:
-        return "✅ Daten vorhanden"
-    return "⭕ Noch keine Daten"
+        return ":material/check_circle: Daten vorhanden"
+    return ":material/radio_button_unchecked: Noch keine Daten"
 
 
 def _source_card(src: SourceOverview) -> None:
     with st.container(border=True):
         st.subheader(src.title)
         st.markdown(f"**{_status_line(src)}**")
-        cols = st.columns(3)
+        cols = st.columns([1, 1.4, 1])
         cols[0].metric("Datenstand (Stand der Quelle)", src.data_stand_de)
-        cols[1].metric("Letzte erfolgreiche Aktualisierung", src.last_success_de)
+        cols[1].metric("Letzte erfolgreiche Aktualisierung", src.last_success_de.removesuffix(" Uhr"))
         cols[2].metric("Zeilen im Datenbestand", src.rows_de)
         st.markdown(f"**Lizenz:** {src.licence}  \n**Quellenangabe:** {src.attribution}")
         if src.state.failing:

@@ -1,0 +1,91 @@
+"""Streamlit AppTest smoke tests: every page renders without exception, empty and with data."""
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pipelines.config import load_settings
+from pipelines.refresh import import_files
+from pipelines.sources import itnrw
+from pipelines.state import StateStore
+from tests.support import itnrw_tables
+
+PAGES = ["wochenblick", "indikatoren", "karte", "nahversorgung", "handlungsfelder", "foerdermittel", "praesentation"]
+
+
+@pytest.fixture
+def app_env(env, monkeypatch):
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    return env
+
+
+@pytest.fixture
+def with_data(app_env, tmp_path):
+    table = tmp_path / "12411-15i.csv"
+    table.write_bytes(itnrw_tables.population_table())
+    import_files(load_settings(), [table], sources=[itnrw.SOURCE])
+    return app_env
+
+
+def run_page(module: str, function: str) -> AppTest:
+    at = AppTest.from_string(f"from dashboard.pages import {module}\n{module}.{function}()", default_timeout=30)
+    return at.run()
+
+
+def texts(at: AppTest) -> str:
+    parts = [e.value for kind in ("markdown", "info", "error", "caption", "title", "subheader") for e in getattr(at, kind)]
+    return "\n".join(str(p) for p in parts)
+
+
+def test_the_entry_script_navigates_to_the_start_page(with_data):
+    at = AppTest.from_file("../dashboard/app.py", default_timeout=30).run()
+    assert not at.exception
+    assert at.title[0].value == "Wochenblick"
+    assert at.caption[0].value == "Kreis Höxter"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_placeholder_pages_without_warehouse_explain_how_to_get_data(app_env, page):
+    at = run_page("placeholders", page)
+    assert not at.exception
+    assert "Noch kein Datenbestand vorhanden" in texts(at)
+    assert "xregion import" in texts(at)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_placeholder_pages_with_data(with_data, page):
+    at = run_page("placeholders", page)
+    assert not at.exception
+    assert "in Vorbereitung" in texts(at)
+
+
+def test_daten_page_on_first_run(app_env):
+    at = run_page("daten", "render")
+    assert not at.exception
+    text = texts(at)
+    assert "Noch kein Datenbestand vorhanden" in text
+    assert "Noch keine Daten" in text
+    assert "xregion import <Datei>" in text  # how to get the IT.NRW tables by hand
+
+
+def test_daten_page_shows_state_of_each_source(with_data):
+    at = run_page("daten", "render")
+    assert not at.exception
+    metrics = [m.value for m in at.metric]
+    assert metrics[0] == "02.03.2026"  # Stand der Quelle
+    assert metrics[2] == "21"  # rows
+    text = texts(at)
+    assert "Daten vorhanden" in text
+    assert "dl-de/by-2-0" in text and "© IT.NRW, Düsseldorf" in text
+    files = at.dataframe[0].value
+    assert files["Objekt"].tolist() == ["12411-15i"] and files["Herkunft"].tolist() == ["Import"]
+
+
+def test_daten_page_shows_the_last_error_in_german(with_data):
+    StateStore(load_settings().state_dir).record_failure(
+        "itnrw", "Die Landesdatenbank NRW ist nicht erreichbar (…): Serverfehler HTTP 503."
+    )
+    at = run_page("daten", "render")
+    assert not at.exception
+    assert "Letzte Aktualisierung fehlgeschlagen" in texts(at)
+    assert "Serverfehler HTTP 503" in at.error[0].value

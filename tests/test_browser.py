@@ -1,0 +1,141 @@
+"""The real app in headless Chromium: every page loads without exception box, console error or
+request to any host but the app's own."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+
+from pipelines.config import load_settings
+from pipelines.refresh import import_files
+from pipelines.sources import itnrw
+from tests.browser import CHROMIUM_ARGS, chromium_path, running_app, screenshot_path
+from tests.support import itnrw_tables
+
+pytestmark = pytest.mark.browser
+
+PAGES = {
+    "": "Wochenblick",
+    "indikatoren": "Indikatoren",
+    "karte": "Karte",
+    "nahversorgung": "Nahversorgung",
+    "handlungsfelder": "Handlungsfelder",
+    "foerdermittel": "Fördermittel",
+    "praesentation": "Präsentation",
+    "daten": "Daten",
+}
+
+
+def _env(base):
+    return {
+        "XREGION_DB": str(base / "warehouse" / "xregion.duckdb"),
+        "XREGION_RAW_DIR": str(base / "raw"),
+        "XREGION_STATE_DIR": str(base / "state"),
+    }
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    executable = chromium_path()
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def app_with_data(tmp_path_factory):
+    base = tmp_path_factory.mktemp("app")
+    env = _env(base)
+    table = base / "12411-15i.csv"
+    table.write_bytes(itnrw_tables.population_table())
+    import_files(load_settings(env=env), [table], sources=[itnrw.SOURCE])
+    with running_app(env) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def app_empty(tmp_path_factory):
+    with running_app(_env(tmp_path_factory.mktemp("empty"))) as url:
+        yield url
+
+
+class PageWatch:
+    """Collects what must not happen while a page is open."""
+
+    def __init__(self, page, app_url: str) -> None:
+        self.console_errors: list[str] = []
+        self.foreign_requests: list[str] = []
+        own = urlsplit(app_url).netloc
+        page.on("console", lambda msg: msg.type == "error" and self.console_errors.append(msg.text))
+        page.on("pageerror", lambda exc: self.console_errors.append(str(exc)))
+
+        def check(request) -> None:
+            parts = urlsplit(request.url)
+            if parts.scheme in ("http", "https", "ws", "wss") and parts.netloc != own:
+                self.foreign_requests.append(request.url)
+
+        page.on("request", check)
+        # the console only says "404"; keep the address so a failure is understandable
+        page.on(
+            "response",
+            lambda resp: resp.status >= 400 and self.console_errors.append(f"HTTP {resp.status} {resp.url}"),
+        )
+
+
+def open_page(browser, url: str, path: str, title: str):
+    """Open the app at its start page and go to `title` through the sidebar, as users do.
+    (Opening a sub-page URL directly makes Streamlit probe `/<page>/_stcore/...` first and log
+    a 404 for it: streamlit/streamlit#7074, not an error of this app.)"""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    watch = PageWatch(page, url)
+    page.goto(url)
+    page.get_by_role("heading", name="Wochenblick", exact=True).first.wait_for(timeout=30_000)
+    if path:
+        page.locator('[data-testid="stSidebarNav"] a').filter(has_text=title).first.click()
+        page.wait_for_url(f"{url}/{path}")
+        page.get_by_role("heading", name=title, exact=True).first.wait_for(timeout=30_000)
+    page.wait_for_load_state("networkidle")
+    # wait until the script run has finished (the status widget shows "Running" meanwhile)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000)
+    return page, watch
+
+
+@pytest.mark.parametrize(("path", "title"), PAGES.items())
+def test_every_page_loads_cleanly(browser, app_with_data, path, title):
+    page, watch = open_page(browser, app_with_data, path, title)
+    try:
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert watch.foreign_requests == []
+        assert watch.console_errors == []
+    finally:
+        page.screenshot(path=screenshot_path(f"page-{path}"), full_page=True)
+        page.close()
+
+
+def test_daten_page_explains_each_source(browser, app_with_data):
+    page, watch = open_page(browser, app_with_data, "daten", "Daten")
+    try:
+        body = page.locator("body").inner_text()
+        assert "Amtliche Statistik (IT.NRW, Landesdatenbank NRW)" in body
+        assert "02.03.2026" in body and "Daten vorhanden" in body
+        assert "Datenlizenz Deutschland" in body
+        assert watch.console_errors == [] and watch.foreign_requests == []
+    finally:
+        page.close()
+
+
+def test_first_run_without_data_shows_how_to_get_it(browser, app_empty):
+    page, watch = open_page(browser, app_empty, "daten", "Daten")
+    try:
+        body = page.locator("body").inner_text()
+        assert "Noch kein Datenbestand vorhanden" in body
+        assert "xregion import" in body
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert watch.console_errors == [] and watch.foreign_requests == []
+        page.screenshot(path=screenshot_path("first-run-daten"), full_page=True)
+    finally:
+        page.close()

@@ -1,0 +1,72 @@
+"""The `xregion` command as a user runs it: a separate process, German output, exit codes."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from pipelines import PROJECT_ROOT
+from tests.support import itnrw_tables
+from tests.support.fake_server import Reply
+
+
+def xregion(env, *args):
+    return subprocess.run(
+        [sys.executable, "-c", "from pipelines.cli import main; main()", *args],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, **env, "COLUMNS": "200"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_import_then_status(env, tmp_path):
+    table = tmp_path / "12411-15i.csv"
+    table.write_bytes(itnrw_tables.population_table())
+    result = xregion(env, "import", str(table))
+    assert result.returncode == 0, result.stderr
+    assert "IT.NRW-Tabelle 12411-15i (21 Werte, Stand 02.03.2026)" in result.stderr
+    assert "Prüfungen bestanden" in result.stderr
+    status = xregion(env, "status")
+    assert status.returncode == 0
+    assert "02.03.2026" in status.stdout and "21" in status.stdout
+
+
+def test_refresh_shows_progress_and_reports_a_failing_source(env, fake_server):
+    fake_server.route("GET", "/downloader/00/tables/12411-15i_00.csv", Reply(404, b"<html></html>"))
+    result = xregion(env, "refresh", "--source", "itnrw")
+    assert result.returncode == 1
+    assert "HTTP 404 (nicht gefunden)" in result.stderr
+    assert "zuletzt geladenen Daten" in result.stderr
+    assert "Traceback" not in result.stderr
+    fake_server.route("GET", "/downloader/00/tables/12411-15i_00.csv", Reply(200, itnrw_tables.population_table()))
+    result = xregion(env, "refresh", "--source", "itnrw")
+    assert result.returncode == 0, result.stderr
+    assert "Download Tabelle 12411-15i (988 B)" in result.stderr
+    assert "✓ itnrw aktualisiert" in result.stderr
+
+
+def test_errors_are_one_german_sentence_and_the_traceback_only_with_verbose(env, tmp_path):
+    unknown = tmp_path / "liste.txt"
+    unknown.write_text("nichts", encoding="utf-8")
+    plain = xregion(env, "import", str(unknown))
+    assert plain.returncode == 2
+    assert f"Fehler: Das Format der Datei {unknown} wurde nicht erkannt." in plain.stderr
+    assert "Traceback" not in plain.stderr
+    verbose = xregion(env, "--verbose", "import", str(unknown))
+    assert "Traceback" in verbose.stderr
+
+
+def test_an_unknown_source_name_is_explained(env):
+    result = xregion(env, "refresh", "--source", "wetter")
+    assert result.returncode == 2
+    assert "Unbekannte Quelle: wetter" in result.stderr and "itnrw" in result.stderr
+
+
+@pytest.mark.parametrize("ags", ["06411"])
+def test_a_wrong_region_setting_is_reported_before_anything_runs(env, ags):
+    result = xregion({**env, "XREGION_REGION": ags}, "status")
+    assert result.returncode == 2
+    assert "kein Kreisschlüssel in NRW" in result.stderr
