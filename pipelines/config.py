@@ -80,6 +80,14 @@ class ItnrwSettings(BaseModel):
     user: str | None = None
     password: SecretStr | None = None
     tables: list[str] = ["12411-15i"]
+    start_year: int = 2011  # GENESIS returns only the latest period without it
+    # REST route: one request per regional level; {kreis}, {regbez}, {land} are filled in
+    rest_regions: list[tuple[str, str]] = [
+        ("GEMEIN", "{kreis}*"),
+        ("KREISE", "{kreis}"),
+        ("REGBEZ", "{regbez}"),
+        ("DLAND", "{land}"),
+    ]
 
     @property
     def has_credentials(self) -> bool:

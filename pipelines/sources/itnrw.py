@@ -1,8 +1,11 @@
 """Official statistics of IT.NRW (Landesdatenbank NRW).
 
-Route without login: the downloader delivers each table as the human-layout CSV
-(`<downloader_url><CODE>_00.csv`). Every file is parsed before it is kept, so a broken download
-never replaces the last good one.
+Two routes, chosen by whether credentials are configured:
+- with credentials, the GENESIS REST interface: `data/tablefile` as ffcsv ZIP, one request per
+  regional level of the configured region (pipelines.genesis);
+- without, the no-login downloader: each table as the human-layout CSV (`<CODE>_00.csv`).
+Every file is parsed before it is kept, so a broken download never replaces the last good one.
+Files downloaded by hand (human-layout CSV, ffcsv as ZIP or CSV) come in through `recognise`.
 """
 
 from __future__ import annotations
@@ -13,7 +16,10 @@ import polars as pl
 from pipelines.config import Settings
 from pipelines.errors import ParseError, SourceError, XRegionError
 from pipelines.german import fmt_date, fmt_number
+from pipelines import genesis
+from pipelines.genesis import GenesisClient
 from pipelines.http import HttpClient
+from pipelines.parsers.genesis_ffcsv import looks_like_ffcsv, looks_like_zip, parse_genesis_ffcsv, unzip_ffcsv
 from pipelines.parsers.itnrw_table_csv import (
     ParsedTable,
     decode,
@@ -27,6 +33,7 @@ from pipelines.sources import ImportMatch, Source
 NAME = "itnrw"
 LICENCE = "Datenlizenz Deutschland – Namensnennung – Version 2.0 (dl-de/by-2-0)"
 MEDIA_TABLE_CSV = "itnrw-table-csv"
+MEDIA_FFCSV = "genesis-ffcsv"  # ZIP or plain CSV
 
 RAW_DDL = """
 CREATE TABLE raw.itnrw_tables (
@@ -55,6 +62,8 @@ def _check_html(body: bytes, url: str) -> None:
 
 
 def fetch(settings: Settings, store: RawStore, reporter: Reporter) -> list[RawFile]:
+    if settings.sources.itnrw.has_credentials:
+        return _fetch_rest(settings, store, reporter)
     kept: list[RawFile] = []
     failures: list[str] = []
     with HttpClient(settings.http, "Die Landesdatenbank NRW", reporter) as client:
@@ -72,12 +81,56 @@ def fetch(settings: Settings, store: RawStore, reporter: Reporter) -> list[RawFi
                 continue
             reporter.info(f"Tabelle {code}: {fmt_number(parsed.values.height)} Werte, Stand {_de(parsed)}")
             kept.append(_keep(store, parsed, body, url, "download"))
+    _raise_if_failed(failures)
+    return kept
+
+
+def _rest_levels(settings: Settings) -> list[tuple[str, str]]:
+    region = settings.region
+    return [
+        (variable, key.format(kreis=region.ags, regbez=region.regbez_ags, land=region.land_ags))
+        for variable, key in settings.sources.itnrw.rest_regions
+    ]
+
+
+def _fetch_rest(settings: Settings, store: RawStore, reporter: Reporter) -> list[RawFile]:
+    kept: list[RawFile] = []
+    failures: list[str] = []
+    with GenesisClient(settings, reporter) as client:
+        for code in settings.sources.itnrw.tables:
+            for variable, key in _rest_levels(settings):
+                try:
+                    answer = client.tablefile(code, variable, key, str(settings.sources.itnrw.start_year))
+                    parsed = parse_genesis_ffcsv(answer.content, f"{code}.zip", table_code=code)
+                except XRegionError as exc:
+                    failures.append(f"Tabelle {code} ({variable} {key}): {exc.message}")
+                    reporter.warn(failures[-1])
+                    if getattr(exc, "code", None) == genesis.NOT_AUTHORISED:
+                        _raise_if_failed(failures)  # every further call would be refused as well
+                    continue
+                reporter.info(f"Tabelle {code} ({variable}): {fmt_number(parsed.values.height)} Werte")
+                kept.append(
+                    store.put(
+                        NAME,
+                        f"{code}@{variable}",
+                        answer.content,
+                        url=answer.url,
+                        origin="download",
+                        licence=LICENCE,
+                        media=MEDIA_FFCSV,
+                        ext="zip" if looks_like_zip(answer.content) else "csv",
+                    )
+                )
+    _raise_if_failed(failures)
+    return kept
+
+
+def _raise_if_failed(failures: list[str]) -> None:
     if failures:
         raise SourceError(
             " ".join(failures),
             "Die übrigen Tabellen wurden aktualisiert; für die genannten bleiben die zuletzt geladenen Daten in Gebrauch.",
         )
-    return kept
 
 
 def _de(parsed: ParsedTable) -> str:
@@ -99,6 +152,8 @@ def _keep(store: RawStore, parsed: ParsedTable, body: bytes, url: str, origin: s
 
 
 def recognise(filename: str, content: bytes) -> ImportMatch | None:
+    if looks_like_zip(content[:4]) or looks_like_ffcsv(content[:64]):
+        return _recognise_ffcsv(filename, content)
     if not looks_like_itnrw_table(decode(content[:200]) if content else ""):
         return None
     parsed = parse_itnrw_table_csv(content, filename)
@@ -112,13 +167,59 @@ def recognise(filename: str, content: bytes) -> ImportMatch | None:
     )
 
 
-def load(con: duckdb.DuckDBPyConnection, store: RawStore, files: list[RawFile], settings: Settings) -> None:
+def _recognise_ffcsv(filename: str, content: bytes) -> ImportMatch | None:
+    if looks_like_zip(content[:4]):
+        try:
+            _, inner = unzip_ffcsv(content, filename)
+        except ParseError:
+            return None  # some other ZIP (e.g. boundaries): not ours
+        if not looks_like_ffcsv(inner[:64]):
+            return None
+    parsed = parse_genesis_ffcsv(content, filename)
+    return ImportMatch(
+        source=NAME,
+        item=f"{parsed.table_code}@import",
+        media=MEDIA_FFCSV,
+        ext="zip" if looks_like_zip(content[:4]) else "csv",
+        description=f"GENESIS-Tabelle {parsed.table_code} (ffcsv, {fmt_number(parsed.values.height)} Werte)",
+    )
+
+
+def _table_code(raw: RawFile) -> str:
+    return raw.item.split("@", 1)[0]
+
+
+def _newest_route(files: list[RawFile]) -> list[RawFile]:
+    """Per table, only the files of the route fetched last (downloader, REST or import), so a
+    table is never loaded twice after switching routes."""
+    newest: dict[str, tuple[str, str]] = {}
     for raw in files:
-        if raw.media != MEDIA_TABLE_CSV:
+        route = raw.media if raw.origin == "download" else "import"
+        code = _table_code(raw)
+        if code not in newest or raw.fetched_at > newest[code][1]:
+            newest[code] = (route, raw.fetched_at)
+    return [
+        raw
+        for raw in files
+        if (raw.media if raw.origin == "download" else "import") == newest[_table_code(raw)][0]
+    ]
+
+
+def load(con: duckdb.DuckDBPyConnection, store: RawStore, files: list[RawFile], settings: Settings) -> None:
+    for raw in _newest_route(files):
+        content = store.read(raw)
+        if raw.media == MEDIA_TABLE_CSV:
+            parsed = parse_itnrw_table_csv(content, raw.path)
+            code, title, stand = parsed.table_code, parsed.title, parsed.data_stand
+            copyright_line, footnotes, values = parsed.copyright, parsed.footnotes, parsed.values
+        elif raw.media == MEDIA_FFCSV:
+            flat = parse_genesis_ffcsv(content, raw.path, table_code=_table_code(raw))
+            code, title, stand = flat.table_code, flat.statistics_label, None
+            copyright_line, footnotes, values = None, "", flat.values
+        else:
             raise ParseError(f"Unbekanntes Dateiformat {raw.media} für {raw.path}.")
-        parsed = parse_itnrw_table_csv(store.read(raw), raw.path)
-        values = parsed.values.with_columns(
-            pl.lit(parsed.table_code).alias("table_code"), pl.lit(parsed.data_stand, dtype=pl.Date).alias("data_stand")
+        values = values.with_columns(
+            pl.lit(code).alias("table_code"), pl.lit(stand, dtype=pl.Date).alias("data_stand")
         )
         con.register("itnrw_batch", values.to_arrow())
         con.execute(
@@ -129,16 +230,7 @@ def load(con: duckdb.DuckDBPyConnection, store: RawStore, files: list[RawFile], 
         con.unregister("itnrw_batch")
         con.execute(
             "INSERT INTO raw.itnrw_tables VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                parsed.table_code,
-                parsed.title,
-                parsed.data_stand,
-                parsed.copyright,
-                parsed.footnotes,
-                raw.sha256,
-                raw.url,
-                raw.fetched_at,
-            ],
+            [code, title, stand, copyright_line, footnotes, raw.sha256, raw.url, raw.fetched_at],
         )
 
 
