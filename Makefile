@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test clean-venv
+.PHONY: run test bench clean-venv
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ run: $(VENV)/.installed-app
 ## Run the whole test suite (unit, SQL, app, browser). Browser tests need Debian's chromium.
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
+
+## Benchmarks, reported as ratios against a baseline measured in the same run.
+bench: $(VENV)/.installed-test
+	$(BIN)/python -m bench
 
 clean-venv:
 	rm -rf $(VENV)

@@ -82,15 +82,11 @@ def decode(content: bytes) -> str:
     try:
         return content.decode("utf-8")
     except UnicodeDecodeError:
-        return content.decode("cp1252", errors="strict") if _is_cp1252(content) else content.decode("latin-1")
-
-
-def _is_cp1252(content: bytes) -> bool:
+        pass
     try:
-        content.decode("cp1252")
-        return True
+        return content.decode("cp1252")  # a superset of ISO-8859-1 for printable characters
     except UnicodeDecodeError:
-        return False
+        return content.decode("latin-1")
 
 
 def looks_like_itnrw_table(text_head: str) -> bool:
@@ -178,17 +174,28 @@ def _count_leading_empty(row: list[str]) -> int:
 
 
 def _read_block(lines: list[str], first: int, last: int, width: int, fail) -> pl.DataFrame:
-    """Split the data block into columns c0..c{width-1}, rejecting rows with a different width."""
-    raw = pl.DataFrame({"line": lines[first : last + 1]})
-    raw = raw.with_row_index("row")
-    counts = raw["line"].str.count_matches(";", literal=True)
-    bad = raw.filter(counts != width - 1)
-    if bad.height:
-        row = bad.row(0, named=True)
-        n_cells = row["line"].count(";") + 1
-        raise fail(first + row["row"] + 1, f"die Datenzeile hat {n_cells} statt {width} Spalten")
-    split = raw["line"].str.split_exact(";", width - 1).struct.rename_fields([f"c{i}" for i in range(width)])
-    return pl.DataFrame({"row": raw["row"]}).with_columns(split.struct.unnest())
+    """Split the data block into columns c0..c{width-1}, rejecting rows with a different width.
+
+    polars reads the block in one native pass; it refuses rows with too many fields, and the
+    total count of separators catches rows with too few. Only on a mismatch is the block
+    scanned line by line, to name the offending line."""
+    block_lines = lines[first : last + 1]
+    text = "\n".join(block_lines)
+    columns = [f"c{i}" for i in range(width)]
+    ragged = text.count(";") != len(block_lines) * (width - 1)
+    if not ragged:
+        try:
+            block = pl.read_csv(
+                text.encode("utf-8"), separator=";", has_header=False, new_columns=columns,
+                infer_schema=False, quote_char=None,
+            )  # fmt: skip
+        except pl.exceptions.PolarsError:
+            ragged = True
+    if ragged:
+        for offset, line in enumerate(block_lines):
+            if line.count(";") != width - 1:
+                raise fail(first + offset + 1, f"die Datenzeile hat {line.count(';') + 1} statt {width} Spalten")
+    return block.with_columns(pl.all().fill_null("")).with_row_index("row")
 
 
 @dataclass
@@ -322,12 +329,11 @@ def _to_long(block: pl.DataFrame, dims: _Dimensions, columns: list[_ValueColumn]
         row = bad.sort("source_line").row(0, named=True)
         raise fail(row["source_line"], f"Spalte {row['col'] + 1}: „{row['cell']}“ ist weder Zahl noch Zeichen")
 
-    period = pl.coalesce(
-        pl.col("period_label").str.strptime(pl.Date, "%d.%m.%Y", strict=False),
-        pl.date(pl.col("period_label").str.extract(r"^(\d{4})$").cast(pl.Int32, strict=False), 12, 31),
-    )
+    # few distinct periods in millions of rows: parse each label once
+    labels = long["period_label"].unique().to_list()
+    periods = {label: parse_period(label) for label in labels if label is not None}
     result = long.with_columns(
-        period.alias("period"),
+        pl.col("period_label").replace_strict(periods, default=None, return_dtype=pl.Date).alias("period"),
         pl.when(pl.col("cell") == ZERO_SYMBOL)
         .then(0.0)
         .otherwise(pl.col("cell").str.replace(",", ".", literal=True).cast(pl.Float64, strict=False))
@@ -338,9 +344,7 @@ def _to_long(block: pl.DataFrame, dims: _Dimensions, columns: list[_ValueColumn]
     if unparsed.height:
         row = unparsed.row(0, named=True)
         raise fail(row["source_line"], f"Zeitangabe „{row['period_label']}“ nicht lesbar")
-    return result.select([pl.col(name).cast(dtype) for name, dtype in VALUE_SCHEMA.items()]).sort(
-        "source_line", maintain_order=True
-    )
+    return result.select([pl.col(name).cast(dtype) for name, dtype in VALUE_SCHEMA.items()])
 
 
 def _data_stand(footer: list[str]) -> date | None:

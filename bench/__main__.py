@@ -1,0 +1,33 @@
+"""`make bench`: run all benchmarks, print ratios, write bench/results/<time>.json."""
+
+from __future__ import annotations
+
+import json
+import platform
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from bench import parsers
+
+
+def main() -> int:
+    results = parsers.run()
+    for result in results:
+        print(result.line())
+    out = Path(__file__).parent / "results"
+    out.mkdir(exist_ok=True)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    (out / f"{stamp}.json").write_text(
+        json.dumps(
+            {"machine": platform.platform(), "python": sys.version, "results": [r.as_dict() for r in results]},
+            indent=2,
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

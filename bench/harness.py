@@ -1,0 +1,59 @@
+"""Timing helpers: best of n runs, candidate and baseline in the same process and run."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+from typing import Callable
+
+
+@dataclass
+class Result:
+    name: str
+    rows: int
+    candidate_s: float
+    baseline_s: float
+    target_ratio: float
+
+    @property
+    def ratio(self) -> float:
+        return self.baseline_s / self.candidate_s if self.candidate_s else float("inf")
+
+    @property
+    def met(self) -> bool:
+        return self.ratio >= self.target_ratio
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "ratio": round(self.ratio, 2), "met": self.met}
+
+    def line(self) -> str:
+        verdict = "erreicht" if self.met else "VERFEHLT"
+        return (
+            f"{self.name}: {self.rows:,} Zeilen – Kandidat {self.candidate_s:.3f} s, Basis {self.baseline_s:.3f} s, "
+            f"Faktor {self.ratio:.1f}× (Ziel ≥ {self.target_ratio:g}×: {verdict})"
+        )
+
+
+def _best(fn: Callable[[], object], repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def best_of(
+    name: str,
+    candidate: Callable[[], object],
+    baseline: Callable[[], object],
+    *,
+    rows: int,
+    repeat: int = 3,
+    target: float,
+) -> Result:
+    # warm-up (imports, thread pools) outside the timing; both must produce the same number of rows
+    produced, expected = candidate(), baseline()
+    if produced != expected:
+        raise AssertionError(f"{name}: Kandidat liefert {produced} Zeilen, Basis {expected}")
+    return Result(name, rows, _best(candidate, repeat), _best(baseline, repeat), target)
