@@ -37,6 +37,14 @@ def warehouse_exists() -> bool:
     return _signature(settings().db_path) is not None
 
 
+def has_data() -> bool:
+    """True when a warehouse exists and at least one source has delivered rows into it."""
+    if not warehouse_exists():
+        return False
+    frame = query("SELECT coalesce(sum(rows), 0) AS n FROM meta.source_status")
+    return bool(frame.height and frame.item(0, 0))
+
+
 def _cursor() -> duckdb.DuckDBPyConnection | None:
     global _connection
     path = settings().db_path

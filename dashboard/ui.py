@@ -29,9 +29,9 @@ def missing_data_notice() -> None:
     )
 
 
-def require_warehouse() -> bool:
-    """True when there is a warehouse; otherwise shows the notice and returns False."""
-    if data.warehouse_exists():
+def require_data() -> bool:
+    """True when there is data to show; otherwise shows the notice and returns False."""
+    if data.has_data():
         return True
     missing_data_notice()
     return False

@@ -8,6 +8,7 @@ from pipelines.refresh import import_files
 from pipelines.sources import itnrw
 from pipelines.state import StateStore
 from tests.support import itnrw_tables
+from tests.support.fake_server import Reply
 
 PAGES = ["wochenblick", "indikatoren", "karte", "nahversorgung", "handlungsfelder", "foerdermittel", "praesentation"]
 
@@ -66,6 +67,26 @@ def test_daten_page_on_first_run(app_env):
     assert "Noch kein Datenbestand vorhanden" in text
     assert "Noch keine Daten" in text
     assert "xregion import <Datei>" in text  # how to get the IT.NRW tables by hand
+
+
+def test_after_a_failed_first_refresh_pages_still_explain_how_to_get_data(app_env, fake_server):
+    """Offline first start: the refresh fails, an empty warehouse is built; no page pretends otherwise."""
+    from pipelines.refresh import refresh
+
+    fake_server.route("GET", "/downloader/00/tables/12411-15i_00.csv", Reply(503))
+    settings = load_settings()
+    settings.http.backoff_initial_s = 0.01
+    result = refresh(settings, sources=[itnrw.SOURCE])
+    assert "itnrw" in result.failed
+    assert "Die übrigen Tabellen" not in result.failed["itnrw"]
+    at = run_page("placeholders", "indikatoren")
+    assert "Noch kein Datenbestand vorhanden" in texts(at)
+    at = run_page("daten", "render")
+    assert not at.exception
+    text = texts(at)
+    assert "Noch kein Datenbestand vorhanden" in text
+    assert "Noch keine Daten — der Abruf ist fehlgeschlagen" in text
+    assert "Serverfehler HTTP 503" in at.error[0].value
 
 
 def test_daten_page_shows_state_of_each_source(with_data):

@@ -52,7 +52,7 @@ def _files_table(frame: pl.DataFrame) -> pl.DataFrame:
 
 def render() -> None:
     ui.page_header("Daten", "Stand, Herkunft und Lizenz jeder Quelle")
-    if not data.warehouse_exists():
+    if not data.has_data():
         ui.missing_data_notice()
     for src in data.sources():
         _source_card(src)

@@ -10,7 +10,7 @@ from dashboard import ui
 
 def _coming(title: str, what: str) -> None:
     ui.page_header(title)
-    if not ui.require_warehouse():
+    if not ui.require_data():
         return
     st.info(
         f"Diese Ansicht ist in Vorbereitung. Sie wird zeigen: {what}\n\n"

@@ -81,7 +81,7 @@ def fetch(settings: Settings, store: RawStore, reporter: Reporter) -> list[RawFi
                 continue
             reporter.info(f"Tabelle {code}: {fmt_number(parsed.values.height)} Werte, Stand {_de(parsed)}")
             kept.append(_keep(store, parsed, body, url, "download"))
-    _raise_if_failed(failures)
+    _raise_if_failed(failures, kept)
     return kept
 
 
@@ -106,7 +106,7 @@ def _fetch_rest(settings: Settings, store: RawStore, reporter: Reporter) -> list
                     failures.append(f"Tabelle {code} ({variable} {key}): {exc.message}")
                     reporter.warn(failures[-1])
                     if getattr(exc, "code", None) == genesis.NOT_AUTHORISED:
-                        _raise_if_failed(failures)  # every further call would be refused as well
+                        _raise_if_failed(failures, kept)  # every further call would be refused as well
                     continue
                 reporter.info(f"Tabelle {code} ({variable}): {fmt_number(parsed.values.height)} Werte")
                 kept.append(
@@ -121,15 +121,16 @@ def _fetch_rest(settings: Settings, store: RawStore, reporter: Reporter) -> list
                         ext="zip" if looks_like_zip(answer.content) else "csv",
                     )
                 )
-    _raise_if_failed(failures)
+    _raise_if_failed(failures, kept)
     return kept
 
 
-def _raise_if_failed(failures: list[str]) -> None:
+def _raise_if_failed(failures: list[str], kept: list[RawFile]) -> None:
     if failures:
         raise SourceError(
             " ".join(failures),
-            "Die übrigen Tabellen wurden aktualisiert; für die genannten bleiben die zuletzt geladenen Daten in Gebrauch.",
+            ("Die übrigen Tabellen wurden aktualisiert; f" if kept else "F")
+            + "ür die genannten bleiben die zuletzt geladenen Daten in Gebrauch.",
         )
 
 
