@@ -72,7 +72,8 @@ def query(sql: str, params: list | None = None) -> pl.DataFrame:
 
 
 def sources() -> list[SourceOverview]:
-    return source_overview(settings())
+    rows = query("SELECT source, rows FROM meta.source_status") if warehouse_exists() else pl.DataFrame()
+    return source_overview(settings(), rows=dict(rows.iter_rows()) if rows.height else {})
 
 
 def lineage() -> pl.DataFrame:

@@ -74,7 +74,7 @@ def _build_or_roll_back(settings, sources, reporter, store, before, changed) -> 
         raise
 
 
-def recognise_file(path: Path, sources: list[Source]) -> ImportMatch:
+def recognise_file(path: Path, sources: list[Source]) -> tuple[ImportMatch, bytes]:
     try:
         content = path.read_bytes()
     except OSError as exc:
@@ -82,7 +82,7 @@ def recognise_file(path: Path, sources: list[Source]) -> ImportMatch:
     for source in sources:
         match = source.recognise(path.name, content)
         if match:
-            return match
+            return match, content
     raise ParseError(
         f"Das Format der Datei {path} wurde nicht erkannt.",
         "Eingelesen werden Dateien der Quellen: " + ", ".join(s.title for s in sources) + ".",
@@ -104,7 +104,7 @@ def import_files(
         errors = []
         for path in paths:
             try:
-                matches.append((path, recognise_file(path, sources)))
+                matches.append((path, *recognise_file(path, sources)))
             except XRegionError as exc:
                 errors.append(exc)
         if errors:
@@ -113,12 +113,12 @@ def import_files(
                 "Es wurde nichts eingelesen. " + (errors[0].hint or ""),
             )
         store = RawStore(settings.raw_dir)
-        before = store.snapshot(sorted({m.source for _, m in matches}))
-        for path, match in matches:
+        before = store.snapshot(sorted({m.source for _, m, _ in matches}))
+        for path, match, content in matches:
             store.put(
                 match.source,
                 match.item,
-                path.read_bytes(),
+                content,
                 url=path.resolve().as_uri(),
                 origin="import",
                 licence=by_name[match.source].licence,
@@ -131,4 +131,4 @@ def import_files(
         states = StateStore(settings.state_dir)
         for name in before:
             states.record_success(name)
-    return [m for _, m in matches], report
+    return [m for _, m, _ in matches], report
