@@ -3,6 +3,7 @@ request to any host but the app's own."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import pytest
@@ -104,38 +105,37 @@ def open_page(browser, url: str, path: str, title: str):
     return page, watch
 
 
-@pytest.mark.parametrize(("path", "title"), PAGES.items())
-def test_every_page_loads_cleanly(browser, app_with_data, path, title):
-    page, watch = open_page(browser, app_with_data, path, title)
+@contextmanager
+def clean_page(browser, url: str, path: str, title: str, screenshot: str):
+    """Open a page, hand it to the test, then check it stayed clean: no Streamlit exception box,
+    no console error or failed request, no request to another host. A screenshot is kept."""
+    page, watch = open_page(browser, url, path, title)
     try:
+        yield page
         assert page.locator('[data-testid="stException"]').count() == 0
         assert watch.foreign_requests == []
         assert watch.console_errors == []
     finally:
-        page.screenshot(path=screenshot_path(f"page-{path}"), full_page=True)
+        page.screenshot(path=screenshot_path(screenshot), full_page=True)
         page.close()
 
 
+@pytest.mark.parametrize(("path", "title"), PAGES.items())
+def test_every_page_loads_cleanly(browser, app_with_data, path, title):
+    with clean_page(browser, app_with_data, path, title, f"page-{path or 'start'}"):
+        pass
+
+
 def test_daten_page_explains_each_source(browser, app_with_data):
-    page, watch = open_page(browser, app_with_data, "daten", "Daten")
-    try:
+    with clean_page(browser, app_with_data, "daten", "Daten", "daten-with-data") as page:
         body = page.locator("body").inner_text()
         assert "Amtliche Statistik (IT.NRW, Landesdatenbank NRW)" in body
         assert "02.03.2026" in body and "Daten vorhanden" in body
         assert "Datenlizenz Deutschland" in body
-        assert watch.console_errors == [] and watch.foreign_requests == []
-    finally:
-        page.close()
 
 
 def test_first_run_without_data_shows_how_to_get_it(browser, app_empty):
-    page, watch = open_page(browser, app_empty, "daten", "Daten")
-    try:
+    with clean_page(browser, app_empty, "daten", "Daten", "first-run-daten") as page:
         body = page.locator("body").inner_text()
         assert "Noch kein Datenbestand vorhanden" in body
         assert "xregion import" in body
-        assert page.locator('[data-testid="stException"]').count() == 0
-        assert watch.console_errors == [] and watch.foreign_requests == []
-        page.screenshot(path=screenshot_path("first-run-daten"), full_page=True)
-    finally:
-        page.close()
