@@ -7,6 +7,8 @@ file on disk is a different one, so the app picks up new data without a restart.
 
 from __future__ import annotations
 
+import functools
+import os
 import threading
 from pathlib import Path
 
@@ -22,7 +24,14 @@ _connection: tuple[tuple, duckdb.DuckDBPyConnection] | None = None
 
 
 def settings() -> Settings:
-    return load_settings()
+    """The configuration, parsed once per distinct environment (pages ask for it many times
+    per render; the environment only changes between tests)."""
+    return _settings_for(tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("XREGION_"))))
+
+
+@functools.lru_cache(maxsize=8)
+def _settings_for(env: tuple[tuple[str, str], ...]) -> Settings:
+    return load_settings(env=dict(env))
 
 
 def _signature(path: Path) -> tuple | None:
@@ -72,8 +81,8 @@ def query(sql: str, params: list | None = None) -> pl.DataFrame:
 
 
 def sources() -> list[SourceOverview]:
-    rows = query("SELECT source, rows FROM meta.source_status") if warehouse_exists() else pl.DataFrame()
-    return source_overview(settings(), rows=dict(rows.iter_rows()) if rows.height else {})
+    rows = query("SELECT source, rows FROM meta.source_status")
+    return source_overview(settings(), rows=dict(rows.iter_rows()))
 
 
 def lineage() -> pl.DataFrame:

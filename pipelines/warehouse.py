@@ -98,11 +98,10 @@ def _build_into(tmp: Path, settings: Settings, sources: list[Source], reporter: 
             con.execute(f"CREATE SCHEMA {schema}")
         _write_build_meta(con, settings, built_at)
         rows: dict[str, int] = {}
-        lineage = []
+        files_by_source = {source.name: store.current(source.name) for source in sources}
         for source in sources:
             con.execute(source.raw_ddl)
-            files = store.current(source.name)
-            lineage += [asdict(f) for f in files]
+            files = files_by_source[source.name]
             with reporter.task(f"Laden {source.title}", total=len(files)) as advance:
                 try:
                     source.load(con, store, files, settings)
@@ -115,7 +114,7 @@ def _build_into(tmp: Path, settings: Settings, sources: list[Source], reporter: 
             rows[source.name] = sum(
                 con.execute(f"SELECT count(*) FROM raw.{table}").fetchone()[0] for table in source.raw_tables
             )
-        _write_source_meta(con, sources, states, store, rows, lineage)
+        _write_source_meta(con, sources, states, files_by_source, rows)
         models = run_sql_models(con, sql_dir, reporter)
         run_sql_tests(con, sql_dir, reporter)
         con.execute("CHECKPOINT")
@@ -139,11 +138,11 @@ def _write_build_meta(con: duckdb.DuckDBPyConnection, settings: Settings, built_
     con.execute(f"CREATE MACRO meta.land_ags() AS '{region.land_ags}'")
 
 
-def _write_source_meta(con, sources, states, store, rows, lineage) -> None:
+def _write_source_meta(con, sources, states, files_by_source, rows) -> None:
     status = []
     for source in sources:
         state = states.get(source.name)
-        files = store.current(source.name)
+        files = files_by_source[source.name]
         stands = [f.data_stand for f in files if f.data_stand]
         status.append(
             {
@@ -183,6 +182,7 @@ def _write_source_meta(con, sources, states, store, rows, lineage) -> None:
         "fetched_at": pl.String, "sha256": pl.String, "size": pl.Int64, "licence": pl.String,
         "media": pl.String, "data_stand": pl.String,
     }  # fmt: skip
+    lineage = [asdict(f) for files in files_by_source.values() for f in files]
     con.register("lineage_df", pl.DataFrame(lineage, schema=lineage_schema).to_arrow())
     con.execute(
         """CREATE TABLE meta.lineage AS SELECT * REPLACE (
