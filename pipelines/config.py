@@ -33,6 +33,7 @@ ENV_OVERRIDES = {
     "XREGION_BKG_WFS_URL": "sources.bkg.wfs_url",
     "XREGION_OVERPASS_URL": "sources.osm.overpass_url",
     "XREGION_ZENSUS_URL": "sources.zensus.url",
+    "XREGION_CATALOGUE": "indicators.catalogue",
 }
 SECRET_KEYS = ("XREGION_ITNRW_USER", "XREGION_ITNRW_PASSWORD")
 
@@ -63,6 +64,10 @@ class WarehouseSettings(BaseModel):
     path: Path = Path("data/warehouse/xregion.duckdb")
     raw_dir: Path = Path("data/raw")
     state_dir: Path = Path("data/state")
+
+
+class IndicatorSettings(BaseModel):
+    catalogue: Path = Path("data/indicators.toml")
 
 
 class HttpSettings(BaseModel):
@@ -118,6 +123,7 @@ class Settings(BaseModel):
     warehouse: WarehouseSettings = WarehouseSettings()
     http: HttpSettings = HttpSettings()
     sources: SourcesSettings = SourcesSettings()
+    indicators: IndicatorSettings = IndicatorSettings()
 
     @property
     def db_path(self) -> Path:
@@ -130,6 +136,10 @@ class Settings(BaseModel):
     @property
     def state_dir(self) -> Path:
         return self.warehouse.state_dir
+
+    @property
+    def catalogue_path(self) -> Path:
+        return self.indicators.catalogue
 
 
 def _set_dotted(tree: dict, dotted: str, value: object) -> None:
@@ -191,4 +201,5 @@ def load_settings(config_path: Path | None = None, env: dict[str, str] | None = 
     settings.warehouse = WarehouseSettings(
         path=_resolve(wh.path, base), raw_dir=_resolve(wh.raw_dir, base), state_dir=_resolve(wh.state_dir, base)
     )
+    settings.indicators = IndicatorSettings(catalogue=_resolve(settings.indicators.catalogue, base))
     return settings

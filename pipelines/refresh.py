@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipelines.catalogue import load_catalogue
 from pipelines.config import Settings
 from pipelines.errors import BuildError, ParseError, XRegionError
 from pipelines.progress import Reporter
@@ -38,6 +39,7 @@ def refresh(
     store = RawStore(settings.raw_dir)
     states = StateStore(settings.state_dir)
     result = RefreshResult()
+    load_catalogue(settings.catalogue_path)  # a broken catalogue stops before anything is fetched
     with refresh_lock(settings.state_dir):
         before = store.snapshot([s.name for s in selected])
         for source in selected:
@@ -67,7 +69,8 @@ def _build_or_roll_back(settings, sources, reporter, store, before, changed) -> 
     try:
         return build_warehouse(settings, sources, reporter)
     except BuildError as exc:
-        store.restore({name: before[name] for name in changed})
+        # every source fetched in this run goes back, also one that kept some tables and failed on others
+        store.restore(before)
         states = StateStore(settings.state_dir)
         for name in changed:
             states.record_failure(name, str(exc))

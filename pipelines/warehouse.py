@@ -19,6 +19,7 @@ import duckdb
 import polars as pl
 
 from pipelines import PROJECT_ROOT
+from pipelines.catalogue import load_catalogue, write_catalogue
 from pipelines.config import Settings
 from pipelines.errors import BuildError, XRegionError
 from pipelines.progress import Reporter
@@ -115,6 +116,7 @@ def _build_into(tmp: Path, settings: Settings, sources: list[Source], reporter: 
                 con.execute(f"SELECT count(*) FROM raw.{table}").fetchone()[0] for table in source.raw_tables
             )
         _write_source_meta(con, sources, states, files_by_source, rows)
+        write_catalogue(con, load_catalogue(settings.catalogue_path))
         models = run_sql_models(con, sql_dir, reporter)
         run_sql_tests(con, sql_dir, reporter)
         con.execute("CHECKPOINT")

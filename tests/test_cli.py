@@ -41,7 +41,9 @@ def test_refresh_shows_progress_and_reports_a_failing_source(env, fake_server):
     assert "HTTP 404 (nicht gefunden)" in result.stderr
     assert "zuletzt geladenen Daten" in result.stderr
     assert "Traceback" not in result.stderr
-    fake_server.route("GET", "/downloader/00/tables/12411-15i_00.csv", Reply(200, itnrw_tables.population_table()))
+    itnrw_tables.serve_catalogue_tables(
+        fake_server, {**itnrw_tables.catalogue_tables(), "12411-15i": itnrw_tables.population_table()}
+    )
     result = xregion(env, "refresh", "--source", "itnrw")
     assert result.returncode == 0, result.stderr
     assert "Download Tabelle 12411-15i (988 B)" in result.stderr

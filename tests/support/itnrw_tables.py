@@ -71,3 +71,111 @@ def years_in_header_table() -> bytes:
         "  Bad Driburg, Stadt;2000;2050;x",
     ]
     return ("\n".join(lines) + "\n" + FOOTER).encode("latin-1")
+
+
+PERIODS = ("31.12.2021", "31.12.2022", "31.12.2023", "31.12.2024")
+
+
+def population_series_table() -> bytes:
+    """12411-15i over several Stichtage, across the Zensus 2022 base change."""
+    header, *_ = population_table().decode("latin-1").split("\n31.12.2024", 1)
+    rows = []
+    for year_index, stichtag in enumerate(PERIODS):
+        for i, (ags, name, depth) in enumerate(REGIONS):
+            population = 1000 + 37 * i + 10 * year_index
+            area = 10.25 + i
+            rows.append(
+                f"{stichtag};{ags};{'  ' * depth}{name};{population};{_de(area, 2)};{_de(population / area, 1)}"
+            )
+    return _assemble(header.split("\n"), rows)
+
+
+def _de(number: float, decimals: int) -> str:
+    return f"{number:.{decimals}f}".replace(".", ",")
+
+
+def _assemble(head: list[str], rows: list[str]) -> bytes:
+    return ("\n".join(head + rows) + "\n" + FOOTER).encode("latin-1")
+
+
+def age_by_year_table(open_end: int = 90) -> bytes:
+    """Like 12411-09i: population by single year of age; age a has (10 + a % 7) people."""
+    head = [
+        "Tabelle: 12411-09i",
+        "Bevölkerung nach Altersjahren - Stichtag - Gemeinden;;;;",
+        ";;;;Fortschreibung des Bevölkerungsstandes",
+        ";;;;Bevölkerungsstand",
+        ";;;;Anzahl",
+    ]
+    labels = ["unter 1 Jahr", "1 Jahr"] + [f"{a} Jahre" for a in range(2, open_end)] + [f"{open_end} Jahre und mehr"]
+    rows = []
+    for stichtag in PERIODS[-2:]:
+        for ags, name, depth in REGIONS:
+            rows.append(f"{stichtag};{ags};{'  ' * depth}{name};Insgesamt;{sum(10 + a % 7 for a in range(len(labels)))}")
+            for age, label in enumerate(labels):
+                rows.append(f"{stichtag};{ags};{'  ' * depth}{name};{label};{10 + age % 7}")
+    return _assemble(head, rows)
+
+
+def one_value_table(code: str, title: str, statistic: str, variable: str, unit: str, base: int) -> bytes:
+    """A Gemeinde table with one value column per year: region i has base + 10 i + year offset."""
+    head = [f"Tabelle: {code}", f"{title};;;", f";;;{statistic}", f";;;{variable}", f";;;{unit}"]
+    rows = [
+        f"{stichtag};{ags};{'  ' * depth}{name};{base + 10 * i + year_index}"
+        for year_index, stichtag in enumerate(PERIODS)
+        for i, (ags, name, depth) in enumerate(REGIONS)
+    ]
+    return _assemble(head, rows)
+
+
+def tourism_table() -> bytes:
+    """Like 45412-04i: arrivals and overnight stays, years as rows, a year without data ('.')."""
+    head = [
+        "Tabelle: 45412-04i",
+        "Gäste und Übernachtungen im Reiseverkehr - Jahr - Gemeinden;;;;",
+        ";;;Monatserhebung im Tourismus;Monatserhebung im Tourismus",
+        ";;;Gästeankünfte;Gästeübernachtungen",
+        ";;;Anzahl;Anzahl",
+    ]
+    rows = []
+    for year in ("2023", "2024"):
+        for i, (ags, name, depth) in enumerate(REGIONS):
+            arrivals = 1000 * (i + 1)
+            nights = "." if (ags == "05762004" and year == "2023") else str(3 * arrivals)
+            rows.append(f"{year};{ags};{'  ' * depth}{name};{arrivals};{nights}")
+    return _assemble(head, rows)
+
+
+def catalogue_tables() -> dict[str, bytes]:
+    """Fixture versions of every table the indicator catalogue reads."""
+    return {
+        "12411-15i": population_series_table(),
+        "12411-09i": age_by_year_table(),
+        "22811-05i": one_value_table(
+            "22811-05i", "Empfänger von Mindestsicherungsleistungen - Jahr - Gemeinden",
+            "Statistik der Mindestsicherung", "Empfänger von Mindestsicherungsleistungen", "Anzahl", 50,
+        ),
+        "13211-05i": one_value_table(
+            "13211-05i", "Arbeitslose - Jahr - Gemeinden", "Arbeitsmarktstatistik", "Arbeitslose", "Anzahl", 30,
+        ),
+        "45412-04i": tourism_table(),
+        "45412-01i": one_value_table(
+            "45412-01i", "Beherbergungsbetriebe - Jahr - Gemeinden", "Monatserhebung im Tourismus",
+            "Angebotene Schlafgelegenheiten", "Anzahl", 200,
+        ),
+        "31231-01i": one_value_table(
+            "31231-01i", "Wohngebäude- und Wohnungsbestand - Stichtag - Gemeinden", "Fortschreibung",
+            "Wohnungen in Wohn- und Nichtwohngebäuden", "Anzahl", 500,
+        ),
+        "22541-01i": one_value_table(
+            "22541-01i", "Kindertageseinrichtungen - Stichtag - Gemeinden", "Statistik der Kindertagesbetreuung",
+            "Genehmigte Plätze", "Anzahl", 40,
+        ),
+    }
+
+
+def serve_catalogue_tables(fake_server, tables: dict[str, bytes] | None = None) -> None:
+    from tests.support.fake_server import Reply
+
+    for code, body in (tables or catalogue_tables()).items():
+        fake_server.route("GET", f"/downloader/00/tables/{code}_00.csv", Reply(200, body))
