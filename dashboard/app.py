@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard.pages import daten, placeholders
+from dashboard.pages import daten, indikatoren, placeholders
 
 st.set_page_config(page_title="XRegion Monitor", page_icon=str(Path(__file__).parent / "assets" / "favicon.png"), layout="wide")
 
@@ -15,7 +15,7 @@ pages = {
         st.Page(placeholders.wochenblick, title="Wochenblick", icon=":material/calendar_month:", url_path="wochenblick", default=True),
     ],
     "Statistik": [
-        st.Page(placeholders.indikatoren, title="Indikatoren", icon=":material/show_chart:", url_path="indikatoren"),
+        st.Page(indikatoren.render, title="Indikatoren", icon=":material/show_chart:", url_path="indikatoren"),
         st.Page(placeholders.karte, title="Karte", icon=":material/map:", url_path="karte"),
         st.Page(placeholders.nahversorgung, title="Nahversorgung", icon=":material/shopping_cart:", url_path="nahversorgung"),
     ],

@@ -99,3 +99,26 @@ def build_info() -> dict | None:
 def region_name(ags: str) -> str | None:
     frame = query("SELECT name FROM marts.regions WHERE ags = ?", [ags])
     return frame.item(0, 0) if frame.height else None
+
+
+def indicators() -> pl.DataFrame:
+    """The catalogue with the state of each indicator, in Handlungsfeld order."""
+    return query("SELECT * FROM marts.indicators ORDER BY handlungsfeld_position, position")
+
+
+def focus_regions() -> pl.DataFrame:
+    """The configured Kreis, its towns, its Regierungsbezirk and NRW, with names and levels."""
+    return query(
+        "SELECT ags, name, level FROM marts.regions WHERE in_focus "
+        "ORDER BY CASE level WHEN 'gemeinde' THEN 0 WHEN 'kreis' THEN 1 WHEN 'regbez' THEN 2 ELSE 3 END, name"
+    )
+
+
+def indicator_values(indicator_id: str, ags: list[str]) -> pl.DataFrame:
+    if not ags:
+        return pl.DataFrame()
+    return query(
+        "SELECT ags, period, value, unit, source_table, data_stand, series_break FROM marts.indicator_values "
+        "WHERE indicator_id = ? AND list_contains(?, ags) ORDER BY ags, period",
+        [indicator_id, ags],
+    )

@@ -7,6 +7,15 @@ import streamlit as st
 from dashboard import data
 from pipelines.german import fmt_datetime
 
+# marts.indicators.status in the words of the pages
+INDICATOR_STATUS_DE = {
+    "ok": "verfügbar",
+    "tabelle_fehlt": "Tabelle nicht geladen",
+    "keine_werte": "keine passenden Werte",
+    "mehrdeutig": "mehrdeutig, ausgeblendet",
+    "grundwerte_fehlen": "Grundwerte fehlen",
+}
+
 
 def region_label() -> str:
     ags = data.settings().region.ags

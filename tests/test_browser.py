@@ -51,9 +51,11 @@ def browser():
 def app_with_data(tmp_path_factory):
     base = tmp_path_factory.mktemp("app")
     env = _env(base)
-    table = base / "12411-15i.csv"
-    table.write_bytes(itnrw_tables.population_table())
-    import_files(load_settings(env=env), [table], sources=[itnrw.SOURCE])
+    tables = []
+    for code, body in itnrw_tables.catalogue_tables().items():
+        tables.append(base / f"{code}.csv")
+        tables[-1].write_bytes(body)
+    import_files(load_settings(env=env), tables, sources=[itnrw.SOURCE])
     with running_app(env) as url:
         yield url
 
@@ -97,11 +99,11 @@ def open_page(browser, url: str, path: str, title: str):
     page.get_by_role("heading", name="Wochenblick", exact=True).first.wait_for(timeout=30_000)
     if path:
         page.locator('[data-testid="stSidebarNav"] a').filter(has_text=title).first.click()
-        page.wait_for_url(f"{url}/{path}")
+        page.wait_for_url(f"{url}/{path}**")
         page.get_by_role("heading", name=title, exact=True).first.wait_for(timeout=30_000)
     page.wait_for_load_state("networkidle")
-    # wait until the script run has finished (the status widget shows "Running" meanwhile)
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000)
+    # the page's heading shows while its script runs; wait until the run has finished
+    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=30_000)
     return page, watch
 
 
@@ -139,3 +141,17 @@ def test_first_run_without_data_shows_how_to_get_it(browser, app_empty):
         body = page.locator("body").inner_text()
         assert "Noch kein Datenbestand vorhanden" in body
         assert "xregion import" in body
+
+
+def test_indikatoren_draws_the_time_series_and_the_ranking(browser, app_with_data):
+    with clean_page(browser, app_with_data, "indikatoren", "Indikatoren", "indikatoren") as page:
+        charts = page.locator('[data-testid="stVegaLiteChart"]')
+        charts.first.wait_for(timeout=30_000)
+        assert charts.count() == 2
+        for i in range(2):
+            drawing = charts.nth(i).locator("canvas, svg").first
+            drawing.wait_for(timeout=30_000)
+            box = drawing.bounding_box()
+            assert box and box["width"] > 300 and box["height"] > 100
+        body = page.locator("body").inner_text()
+        assert "Quelle:" in body and "Stand:" in body and "Rangfolge der Städte und Gemeinden" in body

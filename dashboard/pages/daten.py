@@ -50,6 +50,32 @@ def _files_table(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _catalogue_section() -> None:
+    catalogue = data.indicators()
+    if not catalogue.height:
+        return
+    st.subheader("Indikatorkatalog")
+    usable = catalogue.filter(pl.col("status") == "ok").height
+    st.markdown(
+        f"{usable} von {catalogue.height} Indikatoren haben Werte. Der Katalog steht in "
+        f"`{data.settings().catalogue_path.name}`; wo ein Filter nicht zur Tabelle passt, nennt die Spalte "
+        "„Grund“ die vorhandenen Wertespalten."
+    )
+    st.dataframe(
+        catalogue.select(
+            pl.col("handlungsfeld").alias("Handlungsfeld"),
+            pl.col("title").alias("Indikator"),
+            pl.col("table_code").alias("Tabelle"),
+            pl.col("status").replace_strict(ui.INDICATOR_STATUS_DE, default="unbekannt").alias("Status"),
+            pl.col("value_count").map_elements(fmt_number, return_dtype=pl.String).alias("Werte"),
+            pl.col("last_period").map_elements(fmt_date, return_dtype=pl.String).alias("Letzter Zeitpunkt"),
+            pl.col("status_message").fill_null("").alias("Grund"),
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+
+
 def render() -> None:
     ui.page_header("Daten", "Stand, Herkunft und Lizenz jeder Quelle")
     if not data.has_data():
@@ -63,4 +89,5 @@ def render() -> None:
             st.dataframe(_files_table(files), hide_index=True, width="stretch")
         else:
             st.write("Noch keine Dateien.")
+        _catalogue_section()
         ui.built_at_caption()

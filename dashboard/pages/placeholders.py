@@ -26,10 +26,6 @@ def wochenblick() -> None:
     )
 
 
-def indikatoren() -> None:
-    _coming("Indikatoren", "Zeitreihen und Rangfolgen der amtlichen Indikatoren für die Städte, den Kreis und NRW.")
-
-
 def karte() -> None:
     _coming("Karte", "die Städte des Kreises eingefärbt nach einem Indikator, auch im Vergleich mit ganz NRW.")
 

@@ -1,0 +1,152 @@
+"""Indikatoren: one official indicator over time for the towns of the Kreis and its comparison
+regions, the ranking of the towns in a chosen year, the numbers as a table, and what the
+indicator means and where it comes from."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboard import charts, data, ui
+from pipelines.german import fmt_date, fmt_number
+
+DIRECTION_DE = {"up": "höher ist besser", "down": "niedriger ist besser", "neutral": "keine Wertung"}
+PARAM = "indikator"
+
+
+def _pick_indicator(usable: pl.DataFrame) -> dict:
+    ids = usable["indicator_id"].to_list()
+    labels = {r["indicator_id"]: f"{r['handlungsfeld']} · {r['title']}" for r in usable.iter_rows(named=True)}
+    wanted = st.query_params.get(PARAM)
+    chosen = st.selectbox(
+        "Indikator (nach Handlungsfeld)",
+        ids,
+        index=ids.index(wanted) if wanted in ids else 0,
+        format_func=labels.__getitem__,
+    )
+    st.query_params[PARAM] = chosen
+    return usable.row(ids.index(chosen), named=True)
+
+
+def _pick_regions(regions: pl.DataFrame) -> tuple[list[str], list[str]]:
+    towns = regions.filter(pl.col("level") == "gemeinde")
+    others = regions.filter(pl.col("level") != "gemeinde")
+    names = dict(regions.select("ags", "name").iter_rows())
+    left, right = st.columns([3, 2])
+    chosen_towns = left.multiselect(
+        "Städte und Gemeinden", towns["ags"].to_list(), default=towns["ags"].to_list(), format_func=names.__getitem__
+    )
+    default_comparison = others.filter(pl.col("level").is_in(["kreis", "land"]))["ags"].to_list()
+    comparison = right.multiselect(
+        "Vergleich mit", others["ags"].to_list(), default=default_comparison, format_func=names.__getitem__
+    )
+    return chosen_towns, comparison
+
+
+def _source_caption(indicator: dict, values: pl.DataFrame) -> None:
+    stand = values["data_stand"].max() if values.height else None
+    st.caption(
+        f"**Definition:** {indicator['definition']} ({DIRECTION_DE[indicator['direction']]})  \n"
+        f"**Quelle:** {indicator['source']}, Tabelle {indicator['table_code']} · **Lizenz:** {indicator['licence']} · "
+        f"**Stand:** {fmt_date(stand, missing='unbekannt')}"
+    )
+    breaks = [b for b in values["series_break"].unique().sort().to_list() if b]
+    if len(breaks) > 1:
+        st.caption(
+            f":material/timeline: **Bruch in der Reihe:** {' / '.join(breaks)}. Die Werte vor und nach dem Wechsel "
+            "der Zensus-Basis sind nicht direkt vergleichbar; die Linie ist dort unterbrochen."
+        )
+
+
+def _table(values: pl.DataFrame, decimals: int) -> pl.DataFrame:
+    """Regions as rows, periods as columns, numbers formatted the German way."""
+    formatted = values.sort("period").with_columns(
+        pl.col("period").map_elements(fmt_date, return_dtype=pl.String).alias("Zeitpunkt"),
+        pl.col("value").map_elements(lambda v: fmt_number(v, decimals), return_dtype=pl.String).alias("Wert"),
+    )
+    return formatted.pivot(on="Zeitpunkt", index="region", values="Wert", maintain_order=True).rename({"region": "Region"})
+
+
+def _unavailable(catalogue: pl.DataFrame) -> None:
+    missing = catalogue.filter((pl.col("status") != "ok") & pl.col("listed"))
+    if not missing.height:
+        return
+    with st.expander(f"{missing.height} Indikator(en) des Katalogs derzeit ohne Werte"):
+        st.dataframe(
+            missing.select(
+                pl.col("handlungsfeld").alias("Handlungsfeld"),
+                pl.col("title").alias("Indikator"),
+                pl.col("status").replace_strict(ui.INDICATOR_STATUS_DE, default="unbekannt").alias("Status"),
+                pl.col("status_message").alias("Grund"),
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+
+
+def render() -> None:
+    ui.page_header("Indikatoren", f"{ui.region_label()} im Vergleich — amtliche Statistik von IT.NRW")
+    if not ui.require_data():
+        return
+    catalogue = data.indicators()
+    usable = catalogue.filter((pl.col("status") == "ok") & pl.col("listed")) if catalogue.height else catalogue
+    regions = data.focus_regions()
+    if not usable.height or not regions.height:
+        st.warning(
+            "Noch keine Indikatoren mit Werten für den Kreis. Laden Sie die Tabellen der Landesdatenbank "
+            "(Seite **Daten**); was jedem Indikator fehlt, steht unten."
+        )
+        _unavailable(catalogue)
+        return
+
+    indicator = _pick_indicator(usable)
+    towns, comparison = _pick_regions(regions)
+    names = dict(regions.select("ags", "name").iter_rows())
+    values = data.indicator_values(indicator["indicator_id"], towns + comparison)
+    if not values.height:
+        st.info("Für die gewählten Regionen gibt es zu diesem Indikator keine Werte.")
+        _unavailable(catalogue)
+        return
+    order = {ags: i for i, ags in enumerate(regions["ags"])}  # towns, Kreis, Regierungsbezirk, NRW
+    values = values.with_columns(
+        pl.col("ags").replace_strict(names).alias("region"),
+        pl.col("ags").is_in(comparison).alias("comparison"),
+        pl.col("ags").replace_strict(order, return_dtype=pl.Int32).alias("region_order"),
+    ).sort("region_order", "period")
+    stand = values["data_stand"].max()
+    meta = charts.ChartMeta(
+        title=indicator["title"],
+        subtitle=f"{ui.region_label()}, {fmt_date(values['period'].min())} bis {fmt_date(values['period'].max())}",
+        unit=indicator["unit"],
+        source=f"{indicator['source']}, Tabelle {indicator['table_code']}",
+        licence=indicator["licence"],
+        data_stand=stand,
+    )
+    st.altair_chart(charts.time_series(values, meta), width="stretch")
+    _source_caption(indicator, values)
+
+    st.subheader("Rangfolge der Städte und Gemeinden")
+    town_values = values.filter(~pl.col("comparison"))
+    periods = sorted(town_values["period"].unique().to_list(), reverse=True)
+    if periods:
+        period = st.selectbox("Jahr bzw. Stichtag", periods, format_func=fmt_date)
+        ranked = charts.rank_towns(town_values.filter(pl.col("period") == period), indicator["direction"])
+        rank_meta = charts.ChartMeta(
+            title=f"{indicator['title']}: Rangfolge",
+            subtitle=f"{ui.region_label()}, {fmt_date(period)}",
+            unit=indicator["unit"],
+            source=meta.source,
+            licence=meta.licence,
+            data_stand=stand,
+        )
+        st.altair_chart(charts.ranking(ranked, rank_meta, indicator["direction"]), width="stretch")
+        st.caption(
+            "Rang 1 = " + ("höchster Wert." if indicator["direction"] != "down" else "niedrigster Wert.")
+            + ("" if indicator["direction"] != "neutral" else " Der Indikator hat keine Wertung (höher ist nicht besser).")
+        )
+
+    st.subheader("Werte")
+    decimals = {",.0f": 0, ",.2f": 2}.get(charts.value_format(values["value"], indicator["unit"]), 1)
+    st.dataframe(_table(values, decimals), hide_index=True, width="stretch")
+    st.caption(f"Einheit: {indicator['unit']}. {meta.source_line}")
+    _unavailable(catalogue)
