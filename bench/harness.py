@@ -6,6 +6,8 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Callable
 
+from pipelines.german import fmt_number
+
 
 @dataclass
 class Result:
@@ -29,8 +31,9 @@ class Result:
     def line(self) -> str:
         verdict = "erreicht" if self.met else "VERFEHLT"
         return (
-            f"{self.name}: {self.rows:,} Zeilen – Kandidat {self.candidate_s:.3f} s, Basis {self.baseline_s:.3f} s, "
-            f"Faktor {self.ratio:.1f}× (Ziel ≥ {self.target_ratio:g}×: {verdict})"
+            f"{self.name}: {fmt_number(self.rows)} Zeilen – Kandidat {fmt_number(self.candidate_s, 3)} s, "
+            f"Basis {fmt_number(self.baseline_s, 3)} s, Faktor {fmt_number(self.ratio, 1)}× "
+            f"(Ziel ≥ {fmt_number(self.target_ratio)}×: {verdict})"
         )
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from pipelines.errors import ParseError
-from pipelines.parsers.itnrw_table_csv import MISSING_SYMBOLS, VALUE_SCHEMA, ZERO_SYMBOL
+from pipelines.parsers.itnrw_table_csv import MISSING_SYMBOLS, VALUE_SCHEMA, ZERO_SYMBOL, with_periods
 
 # GENESIS names of regional variables; their attribute code is the region key
 REGION_VARIABLES = {"GEMEIN", "KREISE", "REGBEZ", "DLAND", "DINSG", "LAND", "GEMVB"}
@@ -121,12 +121,7 @@ def parse_genesis_ffcsv(content: bytes, filename: str, table_code: str | None = 
     if bad.height:
         row = bad.row(0, named=True)
         raise ParseError(f"{filename}, Zeile {row['source_line']}: „{row['cell']}“ ist weder Zahl noch Zeichen.", HINT)
-    period = pl.coalesce(
-        pl.col("period_label").str.strptime(pl.Date, "%Y-%m-%d", strict=False),
-        pl.col("period_label").str.strptime(pl.Date, "%d.%m.%Y", strict=False),
-        pl.date(pl.col("period_label").str.extract(r"^(\d{4})$").cast(pl.Int32, strict=False), 12, 31),
-    )
-    long = long.with_columns(period.alias("period"))
+    long = with_periods(long)
     unreadable = long.filter(pl.col("period").is_null())
     if unreadable.height:
         row = unreadable.row(0, named=True)

@@ -34,6 +34,7 @@ MISSING_SYMBOLS = {"-", ".", "...", "/", "x"}  # GENESIS "Zeichenerklärung"
 ZERO_SYMBOL = "-"  # "nichts vorhanden": exactly zero
 
 _DATE = re.compile(r"^(\d{2})\.(\d{2})\.(\d{4})$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _YEAR = re.compile(r"^(\d{4})$")
 _NUMBER = r"^-?\d+(,\d+)?$"
 _PERIOD = r"^(\d{2}\.\d{2}\.\d{4}|\d{4})$"
@@ -79,14 +80,7 @@ def decode(content: bytes) -> str:
     """The downloader sends ISO-8859-1; a file saved again by a user may be UTF-8 (with BOM)."""
     if content.startswith(b"\xef\xbb\xbf"):
         return content[3:].decode("utf-8")
-    try:
-        return content.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return content.decode("cp1252")  # a superset of ISO-8859-1 for printable characters
-    except UnicodeDecodeError:
-        return content.decode("latin-1")
+    return content.decode(_encoding(content))
 
 
 def looks_like_itnrw_table(text_head: str) -> bool:
@@ -98,7 +92,19 @@ def parse_period(label: str) -> date | None:
         return date(int(m[3]), int(m[2]), int(m[1]))
     if m := _YEAR.match(label):
         return date(int(m[1]), 12, 31)  # annual figures refer to the end of the year
+    if m := _ISO_DATE.match(label):
+        return date(int(m[1]), int(m[2]), int(m[3]))
     return None
+
+
+def with_periods(frame: pl.DataFrame) -> pl.DataFrame:
+    """Add `period` (date) from `period_label`. Millions of rows have a handful of distinct
+    labels, so each label is parsed once; unreadable ones become null for the caller to report."""
+    labels = frame["period_label"].unique().to_list()
+    periods = {label: parse_period(label) for label in labels if label is not None}
+    return frame.with_columns(
+        pl.col("period_label").replace_strict(periods, default=None, return_dtype=pl.Date).alias("period")
+    )
 
 
 def _cells(line: str) -> list[str]:
@@ -115,26 +121,27 @@ def _is_data_line(line: str, width: int) -> bool:
 
 
 def parse_itnrw_table_csv(content: bytes, filename: str) -> ParsedTable:
-    lines = decode(content).splitlines()
+    lines = _Lines(content)
 
     def fail(line_no: int, problem: str) -> ParseError:
         return ParseError(f"{filename}, Zeile {line_no}: {problem}.", HINT)
 
-    if not lines or not (m := _TABLE_LINE.match(lines[0].lstrip("\ufeff"))):
+    head = lines.head(3)
+    if not head or not (m := _TABLE_LINE.match(head[0].lstrip("\ufeff"))):
         raise fail(1, "die erste Zeile nennt keine Tabelle („Tabelle: <Code>“)")
     table_code = m[1]
-    if len(lines) < 3:
-        raise fail(len(lines), "die Datei endet nach dem Tabellenkopf")
-    title = _cells(lines[1])[0]
-    width = len(lines[2].split(";"))
+    if len(head) < 3:
+        raise fail(len(head), "die Datei endet nach dem Tabellenkopf")
+    title = _cells(head[1])[0]
+    width = len(head[2].split(";"))
     if width < 2:
         raise fail(3, "die Kopfzeile hat keine Spalten (Trennzeichen „;“ erwartet)")
 
-    first = next((i for i in range(2, len(lines)) if _is_data_line(lines[i], width)), None)
+    first = lines.first_data_line(2, lambda line: _is_data_line(line, width))
     if first is None:
         raise fail(3, f"keine Datenzeile mit {width} Spalten gefunden")
-    last = next(i for i in range(len(lines) - 1, first - 1, -1) if _is_data_line(lines[i], width))
-    header_rows = [_cells(line) for line in lines[2:first]]
+    header_lines, footer = lines.head_and_foot(first, lambda line: _is_data_line(line, width))
+    header_rows = [_cells(line) for line in header_lines[2:]]
     if not header_rows:
         raise fail(first + 1, "vor den Daten fehlt die Kopfzeile mit den Merkmalen")
     for offset, row in enumerate(header_rows):
@@ -145,14 +152,13 @@ def parse_itnrw_table_csv(content: bytes, filename: str) -> ParsedTable:
     if n_dims == 0 or n_dims >= width:
         raise fail(first, "die Kopfzeilen lassen nicht erkennen, welche Spalten Werte enthalten")
 
-    block = _read_block(lines, first, last, width, fail)
+    block = _read_block(lines.block_utf8(), first, width, fail)
     dims = _classify_dimensions(block, n_dims, header_rows, first, fail)
     columns = _describe_value_columns(header_rows, n_dims, width)
     if dims.period_col is None and any(c.period is None for c in columns):
         raise fail(3, "kein Zeitbezug gefunden (weder Datumsspalte noch Jahr in den Kopfzeilen)")
 
     values = _to_long(block, dims, columns, first, fail)
-    footer = lines[last + 1 :]
     return ParsedTable(
         table_code=table_code,
         title=title,
@@ -164,6 +170,86 @@ def parse_itnrw_table_csv(content: bytes, filename: str) -> ParsedTable:
     )
 
 
+class _Lines:
+    """The file as lines without splitting all of it: head and foot are decoded line by line,
+    the data block between them stays bytes and goes to polars in one piece (a table can have
+    millions of rows; decoding and splitting it in Python was most of the parse time)."""
+
+    def __init__(self, content: bytes) -> None:
+        if content.startswith(b"\xef\xbb\xbf"):
+            content = content[3:]
+        self.content = content.replace(b"\r\n", b"\n") if b"\r\n" in content[:4096] else content
+        self.encoding = _encoding(self.content)
+        self.block_start = self.block_end = 0  # byte range of the data block
+
+    def _decode(self, raw: bytes) -> str:
+        return raw.decode(self.encoding, errors="replace")
+
+    def head(self, n: int) -> list[str]:
+        out, pos = [], 0
+        while len(out) < n and pos < len(self.content):
+            end = self.content.find(b"\n", pos)
+            end = len(self.content) if end < 0 else end
+            out.append(self._decode(self.content[pos:end]))
+            pos = end + 1
+        return out
+
+    def first_data_line(self, start: int, is_data) -> int | None:
+        """Index of the first data line at or after line `start`; remembers where it begins."""
+        pos, index = 0, 0
+        while pos < len(self.content):
+            end = self.content.find(b"\n", pos)
+            end = len(self.content) if end < 0 else end
+            if index >= start and is_data(self._decode(self.content[pos:end])):
+                self.block_start = pos
+                return index
+            pos, index = end + 1, index + 1
+        return None
+
+    def head_and_foot(self, first: int, is_data) -> tuple[list[str], list[str]]:
+        """The lines before the block and the lines after its last data line."""
+        header = self._decode(self.content[: self.block_start]).split("\n")[:first]
+        footer: list[str] = []
+        end = len(self.content.rstrip(b"\n"))
+        while end > self.block_start:
+            start = self.content.rfind(b"\n", self.block_start, end) + 1
+            line = self._decode(self.content[start:end])
+            if is_data(line):
+                self.block_end = end
+                break
+            footer.insert(0, line)
+            end = start - 1
+        return header, footer
+
+    def block_utf8(self) -> bytes:
+        block = self.content[self.block_start : self.block_end]
+        if self.encoding == "utf-8" or block.isascii():
+            return block
+        return block.decode(self.encoding, errors="replace").encode("utf-8")
+
+
+_CP1252_ONLY = re.compile(rb"[\x80-\x9f]")
+
+
+def _encoding(content: bytes) -> str:
+    """The downloader sends ISO-8859-1; a file saved again by a user may be UTF-8 or Windows-1252."""
+    try:
+        content.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    # ISO-8859-1 decodes as fast as a copy; Windows-1252 only differs in 0x80-0x9F, which appear
+    # in typographic quotes and dashes of titles and footnotes: look there, not in the data block
+    sample = content[:65536] + content[-65536:]
+    if _CP1252_ONLY.search(sample):
+        try:
+            sample.decode("cp1252")
+            return "cp1252"
+        except UnicodeDecodeError:
+            pass
+    return "latin-1"
+
+
 def _count_leading_empty(row: list[str]) -> int:
     n = 0
     for cell in row:
@@ -173,29 +259,27 @@ def _count_leading_empty(row: list[str]) -> int:
     return n
 
 
-def _read_block(lines: list[str], first: int, last: int, width: int, fail) -> pl.DataFrame:
+def _read_block(block: bytes, first: int, width: int, fail) -> pl.DataFrame:
     """Split the data block into columns c0..c{width-1}, rejecting rows with a different width.
 
     polars reads the block in one native pass; it refuses rows with too many fields, and the
     total count of separators catches rows with too few. Only on a mismatch is the block
     scanned line by line, to name the offending line."""
-    block_lines = lines[first : last + 1]
-    text = "\n".join(block_lines)
     columns = [f"c{i}" for i in range(width)]
-    ragged = text.count(";") != len(block_lines) * (width - 1)
+    n_lines = block.count(b"\n") + 1
+    ragged = block.count(b";") != n_lines * (width - 1)
     if not ragged:
         try:
-            block = pl.read_csv(
-                text.encode("utf-8"), separator=";", has_header=False, new_columns=columns,
-                infer_schema=False, quote_char=None,
+            frame = pl.read_csv(
+                block, separator=";", has_header=False, new_columns=columns, infer_schema=False, quote_char=None,
             )  # fmt: skip
         except pl.exceptions.PolarsError:
             ragged = True
     if ragged:
-        for offset, line in enumerate(block_lines):
-            if line.count(";") != width - 1:
-                raise fail(first + offset + 1, f"die Datenzeile hat {line.count(';') + 1} statt {width} Spalten")
-    return block.with_columns(pl.all().fill_null("")).with_row_index("row")
+        for offset, line in enumerate(block.split(b"\n")):
+            if line.count(b";") != width - 1:
+                raise fail(first + offset + 1, f"die Datenzeile hat {line.count(b';') + 1} statt {width} Spalten")
+    return frame.with_columns(pl.all().fill_null("")).with_row_index("row")
 
 
 @dataclass
@@ -211,19 +295,20 @@ def _classify_dimensions(block: pl.DataFrame, n_dims: int, header_rows, first: i
     period_col = key_col = name_col = None
     class_cols: list[int] = []
     for i in range(n_dims):
-        col = block[f"c{i}"].str.strip_chars()
-        non_empty = col.filter(col != "")
+        # a column has few distinct values (periods, keys, names): test those, not every row
+        distinct = block[f"c{i}"].unique(maintain_order=True)
+        non_empty = distinct.str.strip_chars().filter(distinct.str.strip_chars() != "")
         is_period = non_empty.str.contains(_PERIOD)
         if non_empty.len() == 0:
             class_cols.append(i)
         elif period_col is None and is_period.all():
             period_col = i
         elif period_col is None and i == 0 and is_period[0]:
-            bad = block.filter(~col.str.contains(_PERIOD)).row(0, named=True)
+            bad = block.filter(~block["c0"].str.strip_chars().str.contains(_PERIOD)).row(0, named=True)
             raise fail(first + bad["row"] + 1, f"Zeitangabe „{bad['c0'].strip()}“ nicht lesbar")
         elif key_col is None and non_empty.str.contains(_KEY).all():
             key_col = i
-        elif name_col is None and (key_col is not None or block[f"c{i}"].str.starts_with(" ").any()):
+        elif name_col is None and (key_col is not None or distinct.str.starts_with(" ").any()):
             name_col = i
         else:
             class_cols.append(i)
@@ -285,61 +370,54 @@ def _describe_value_columns(header_rows: list[list[str]], n_dims: int, width: in
 
 
 def _to_long(block: pl.DataFrame, dims: _Dimensions, columns: list[_ValueColumn], first: int, fail) -> pl.DataFrame:
-    base = []
-    if dims.period_col is not None:
-        label = pl.col(f"c{dims.period_col}").str.strip_chars()
-        base.append(label.alias("period_label"))
-    key = (
-        pl.col(f"c{dims.key_col}").str.strip_chars() if dims.key_col is not None else pl.lit(None, dtype=pl.String)
-    )
+    """Unpivot the value columns into one row per value. The dimension columns are computed once
+    and shared by every value column (polars appends chunks without copying them)."""
     name_raw = pl.col(f"c{dims.name_col}") if dims.name_col is not None else pl.lit("", dtype=pl.String)
-    base += [
-        key.alias("ags"),
+    base_exprs = [
+        (pl.col(f"c{dims.key_col}").str.strip_chars() if dims.key_col is not None else pl.lit(None, dtype=pl.String))
+        .alias("ags"),
         name_raw.str.strip_chars().alias("region_name"),
         ((name_raw.str.len_chars() - name_raw.str.strip_chars_start().str.len_chars()) // 2)
         .cast(pl.Int32)
         .alias("region_depth"),
+        (pl.col("row") + first + 1).cast(pl.Int32).alias("source_line"),
     ]
+    if dims.period_col is not None:
+        base_exprs.append(pl.col(f"c{dims.period_col}").str.strip_chars().alias("period_label"))
     row_class = [pl.lit(f"{lab}: ") + pl.col(f"c{i}").str.strip_chars() for i, lab in zip(dims.class_cols, dims.labels)]
+    base = block.select(base_exprs)
+
     frames = []
     for col in columns:
-        cls_parts = list(row_class)
-        if col.classification:
-            cls_parts.append(pl.lit(col.classification))
-        classification = pl.concat_str(cls_parts, separator=" | ") if cls_parts else pl.lit(None, dtype=pl.String)
-        exprs = [
-            *base,
-            classification.alias("classification"),
+        cls_parts = list(row_class) + ([pl.lit(col.classification)] if col.classification else [])
+        per_column = block.select(
+            (pl.concat_str(cls_parts, separator=" | ") if cls_parts else pl.lit(None, dtype=pl.String)).alias(
+                "classification"
+            ),
             pl.lit(col.statistic, dtype=pl.String).alias("statistic"),
             pl.lit(col.variable, dtype=pl.String).alias("variable"),
             pl.lit(col.unit, dtype=pl.String).alias("unit"),
             pl.col(f"c{col.index}").str.strip_chars().alias("cell"),
-            (pl.col("row") + first + 1).cast(pl.Int32).alias("source_line"),
-        ]
-        if dims.period_col is None:
-            exprs.append(pl.lit(col.period_label).alias("period_label"))
-        frames.append(block.select(exprs).with_columns(pl.lit(col.index).alias("col")))
-    long = pl.concat(frames, how="diagonal")
+            pl.lit(col.index, dtype=pl.Int32).alias("col"),
+            *([] if dims.period_col is not None else [pl.lit(col.period_label, dtype=pl.String).alias("period_label")]),
+        )
+        frames.append(pl.concat([base, per_column], how="horizontal"))
+    long = pl.concat(frames, rechunk=False)
 
-    is_number = long["cell"].str.contains(_NUMBER)
-    is_symbol = long["cell"].str.contains(_SYMBOLS_RE)
-    is_empty = long["cell"] == ""
-    bad = long.filter(~(is_number | is_symbol | is_empty))
-    if bad.height:
-        row = bad.sort("source_line").row(0, named=True)
+    cell = pl.col("cell")
+    is_symbol = cell.is_in(list(MISSING_SYMBOLS))
+    value = cell.str.replace(",", ".", literal=True).cast(pl.Float64, strict=False)
+    checked = long.with_columns(
+        pl.when(cell == ZERO_SYMBOL).then(0.0).otherwise(value).alias("value"),
+        pl.when(is_symbol).then(cell).alias("symbol"),
+        # the cast alone would also take "1.5" or "1e3"; the pattern keeps to the German notation
+        (cell.str.contains(_NUMBER) | is_symbol | (cell == "")).alias("valid"),
+    )
+    if not checked["valid"].all():
+        row = checked.filter(~pl.col("valid")).sort("source_line").row(0, named=True)
         raise fail(row["source_line"], f"Spalte {row['col'] + 1}: „{row['cell']}“ ist weder Zahl noch Zeichen")
 
-    # few distinct periods in millions of rows: parse each label once
-    labels = long["period_label"].unique().to_list()
-    periods = {label: parse_period(label) for label in labels if label is not None}
-    result = long.with_columns(
-        pl.col("period_label").replace_strict(periods, default=None, return_dtype=pl.Date).alias("period"),
-        pl.when(pl.col("cell") == ZERO_SYMBOL)
-        .then(0.0)
-        .otherwise(pl.col("cell").str.replace(",", ".", literal=True).cast(pl.Float64, strict=False))
-        .alias("value"),
-        pl.when(pl.col("cell").str.contains(_SYMBOLS_RE)).then(pl.col("cell")).alias("symbol"),
-    )
+    result = with_periods(checked)
     unparsed = result.filter(pl.col("period").is_null())
     if unparsed.height:
         row = unparsed.row(0, named=True)
