@@ -63,6 +63,15 @@ def test_utf8_files_saved_again_by_a_user_are_read_too():
     assert _one(t.values, ags="05762020", unit="Anzahl")["region_name"] == "Höxter, Stadt"
 
 
+def test_windows_line_ends_and_windows_1252_typography_are_read():
+    text = itnrw_tables.population_table().decode("latin-1").replace("erfunden;", "„erfunden“ – ")
+    t = parse_itnrw_table_csv(text.replace("\n", "\r\n").encode("cp1252"), "excel.csv")
+    assert _one(t.values, ags="05762020", unit="Anzahl")["region_name"] == "Höxter, Stadt"
+    assert "„erfunden“ – " in t.footnotes
+    assert t.values["region_name"].str.contains("\r").sum() == 0
+    assert t.data_stand == date(2026, 3, 2)
+
+
 def _broken(original: bytes, old: str, new: str) -> bytes:
     text = original.decode("latin-1")
     assert old in text

@@ -122,6 +122,21 @@ def test_sql_tests_stop_a_bad_build_and_the_raw_store_rolls_back(built, fake_ser
     assert population(built) == 1148
 
 
+def test_a_partly_failed_source_is_rolled_back_too_when_the_build_fails(built, fake_server, sources):
+    """One table arrives but breaks the build, the other fails to download: the new file of the
+    partly failed source must not stay in the raw store and block later builds."""
+    built.sources.itnrw.tables = ["12411-15i", "12411-09i"]
+    kept = RawStore(built.raw_dir).current("itnrw")
+    table = b"\n".join(line for line in itnrw_tables.population_table().split(b"\n") if b";05762" not in line)
+    fake_server.route("GET", TABLE_PATH, Reply(200, table))
+    fake_server.route("GET", "/downloader/00/tables/12411-09i_00.csv", Reply(404))
+    with pytest.raises(BuildError):
+        refresh(built, selected=[sources[0]], sources=sources)
+    assert RawStore(built.raw_dir).current("itnrw") == kept
+    refresh(built, selected=[], sources=sources)
+    assert population(built) == 1148
+
+
 def test_a_failing_sql_model_file_stops_the_build(built, sources, tmp_path):
     sql_dir = tmp_path / "sql"
     for layer in ("staging", "marts", "tests"):
