@@ -8,11 +8,15 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from bench import parsers
+from bench import maps, parsers
 
 
 def main() -> int:
-    results = parsers.run()
+    results = parsers.run() + maps.spec_build()
+    try:
+        results += maps.browser_render()
+    except Exception as exc:  # no chromium here: the other results still count
+        print(f"Browser-Messung übersprungen: {exc}")
     for result in results:
         print(result.line())
     out = Path(__file__).parent / "results"

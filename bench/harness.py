@@ -16,6 +16,7 @@ class Result:
     candidate_s: float
     baseline_s: float
     target_ratio: float
+    target_s: float | None = None  # an absolute budget as well (DESIGN.md performance budget)
 
     @property
     def ratio(self) -> float:
@@ -23,7 +24,7 @@ class Result:
 
     @property
     def met(self) -> bool:
-        return self.ratio >= self.target_ratio
+        return self.ratio >= self.target_ratio and (self.target_s is None or self.candidate_s <= self.target_s)
 
     def as_dict(self) -> dict:
         return {**asdict(self), "ratio": round(self.ratio, 2), "met": self.met}
@@ -32,9 +33,16 @@ class Result:
         verdict = "erreicht" if self.met else "VERFEHLT"
         return (
             f"{self.name}: {fmt_number(self.rows)} Zeilen – Kandidat {fmt_number(self.candidate_s, 3)} s, "
-            f"Basis {fmt_number(self.baseline_s, 3)} s, Faktor {fmt_number(self.ratio, 1)}× "
-            f"(Ziel ≥ {fmt_number(self.target_ratio)}×: {verdict})"
+            f"Basis {fmt_number(self.baseline_s, 3)} s, Faktor {fmt_number(self.ratio, 1)}×"
+            + (f" (Ziel {self._target()}: {verdict})" if self._target() else "")
         )
+
+
+    def _target(self) -> str:
+        parts = [f"≥ {fmt_number(self.target_ratio, 1)}×"] if self.target_ratio else []
+        if self.target_s is not None:
+            parts.append(f"< {fmt_number(self.target_s, 1)} s")
+        return " und ".join(parts)
 
 
 def _best(fn: Callable[[], object], repeat: int) -> float:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
+import threading
 from pathlib import Path
 
 import streamlit as st
 
-from dashboard.pages import daten, indikatoren, placeholders
+from dashboard.pages import daten, indikatoren, karte, placeholders
 
 st.set_page_config(page_title="XRegion Monitor", page_icon=str(Path(__file__).parent / "assets" / "favicon.png"), layout="wide")
 
@@ -16,7 +18,7 @@ pages = {
     ],
     "Statistik": [
         st.Page(indikatoren.render, title="Indikatoren", icon=":material/show_chart:", url_path="indikatoren"),
-        st.Page(placeholders.karte, title="Karte", icon=":material/map:", url_path="karte"),
+        st.Page(karte.render, title="Karte", icon=":material/map:", url_path="karte"),
         st.Page(placeholders.nahversorgung, title="Nahversorgung", icon=":material/shopping_cart:", url_path="nahversorgung"),
     ],
     "Strategie": [
@@ -32,3 +34,9 @@ pages = {
 }
 
 st.navigation(pages).run()
+
+if "warmed_up" not in st.session_state:
+    # the map's class schemes need scipy (1–2 s to import): load it once in the background,
+    # not when the first user opens the map
+    st.session_state["warmed_up"] = True
+    threading.Thread(target=importlib.import_module, args=("mapclassify",), daemon=True).start()

@@ -135,3 +135,108 @@ def rank_towns(frame: pl.DataFrame, direction: str) -> pl.DataFrame:
     return frame.with_columns(
         pl.col("value").rank(method="min", descending=descending).cast(pl.Int32).alias("rank")
     ).sort("rank")
+
+
+# --- choropleth maps ---------------------------------------------------------------------------
+
+CLASS_SCHEMES = {
+    "quantile": "Quantile (gleich viele Gebiete je Klasse)",
+    "equal_interval": "Gleiche Intervalle",
+    "natural_breaks": "Natürliche Brüche (Fisher-Jenks)",
+}
+MISSING_CLASS = "keine Angabe"
+MISSING_COLOUR = "#d9d9d9"
+# light to dark; "dark" is the better end for indicators with a direction
+SEQUENTIAL = ["#eff3ff", "#c6dbef", "#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#084594"]
+
+
+@dataclass(frozen=True)
+class Classes:
+    labels: list[str]  # German, one per class, low to high
+    colours: list[str]
+    index: list[int | None]  # class of each value (None = missing)
+
+
+def classify(values: list[float | None], scheme: str, k: int, direction: str, fmt_value) -> Classes:
+    """Class breaks with mapclassify over the values shown; colours darker towards the better end
+    (higher for `up` and `neutral`, lower for `down`). Missing values get no class."""
+    import warnings
+
+    import mapclassify
+    import numpy as np
+
+    present = np.array([v for v in values if v is not None], dtype=float)
+    if present.size == 0:
+        return Classes([], [], [None] * len(values))
+    k = max(1, min(k, len(np.unique(present))))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # mapclassify warns about optional numba and ties
+        classifier = {
+            "quantile": mapclassify.Quantiles,
+            "equal_interval": mapclassify.EqualInterval,
+            "natural_breaks": mapclassify.FisherJenks,
+        }[scheme](present, k=k)
+    bins = list(classifier.bins)
+    lower = [float(present.min())] + bins[:-1]
+    labels = [f"{fmt_value(lo)} – {fmt_value(hi)}" for lo, hi in zip(lower, bins)]
+    colours = _spread(len(bins))
+    if direction == "down":
+        colours = colours[::-1]
+    index = [None if v is None else int(np.searchsorted(bins, v, side="left")) for v in values]
+    return Classes(labels, colours, [None if i is None else min(i, len(bins) - 1) for i in index])
+
+
+def _spread(n: int) -> list[str]:
+    if n == 1:
+        return [SEQUENTIAL[4]]
+    step = (len(SEQUENTIAL) - 1) / (n - 1)
+    return [SEQUENTIAL[round(i * step)] for i in range(n)]
+
+
+def choropleth(
+    features: list[dict],
+    classes: Classes,
+    meta: ChartMeta,
+    outline: list[dict] | None = None,
+    selectable: bool = True,
+    width: int | str = "container",
+    height: int = 520,
+) -> dict:
+    """Areas coloured by class, as a Vega-Lite spec (dict). features: GeoJSON Features with flat
+    fields ags, name, klasse, wert (German text), rang, stand. `outline` (e.g. the Kreis) is drawn
+    on top without fill.
+
+    The geometries go into the spec's `datasets` after Altair has built it: Altair would walk and
+    copy every coordinate of ~400 municipalities (over a second), the finished spec needs none of that."""
+    domain = classes.labels + [MISSING_CLASS]
+    colours = classes.colours + [MISSING_COLOUR]
+    selection = alt.selection_point(name="gebiet", fields=["ags"], on="click", clear="dblclick", empty=False)
+    areas = (
+        alt.Chart(alt.NamedData(name="gebiete"))
+        .mark_geoshape(stroke="#ffffff", strokeWidth=0.6)
+        .encode(
+            color=alt.Color(
+                "klasse:N", title=meta.unit, sort=domain, scale=alt.Scale(domain=domain, range=colours),
+                legend=alt.Legend(symbolType="square", symbolSize=180, symbolStrokeColor="#999999"),
+            ),
+            tooltip=[
+                alt.Tooltip("name:N", title="Gebiet"),
+                alt.Tooltip("wert:N", title="Wert"),
+                alt.Tooltip("rang:N", title="Rang"),
+                alt.Tooltip("stand:N", title="Stand"),
+            ],
+        )
+    )  # fmt: skip
+    if selectable:
+        areas = areas.add_params(selection).encode(
+            strokeWidth=alt.condition(selection, alt.value(2.5), alt.value(0.6)),
+            stroke=alt.condition(selection, alt.value("#000000"), alt.value("#ffffff")),
+        )
+    layers = [areas]
+    if outline:
+        layers.append(
+            alt.Chart(alt.NamedData(name="umriss")).mark_geoshape(filled=False, stroke="#000000", strokeWidth=2.2)
+        )
+    spec = _finish(alt.layer(*layers).project(type="mercator"), meta, width, height).to_dict()
+    spec["datasets"] = {"gebiete": features, **({"umriss": outline} if outline else {})}
+    return spec

@@ -122,3 +122,29 @@ def indicator_values(indicator_id: str, ags: list[str]) -> pl.DataFrame:
         "WHERE indicator_id = ? AND list_contains(?, ags) ORDER BY ags, period",
         [indicator_id, ags],
     )
+
+
+def region_shapes(level: str, whole_land: bool) -> pl.DataFrame:
+    """Map-ready outlines (GeoJSON text) of the Gemeinden or Kreise: of the configured Kreis, or
+    of the whole Land."""
+    column = "geojson_coarse" if whole_land else "geojson"  # a pixel is ~0,003° on a map of the Land
+    return query(
+        f"SELECT ags, name, {column} AS geojson FROM marts.region_shapes WHERE level = ? AND (? OR in_region) "
+        "ORDER BY ags",
+        [level, whole_land],
+    )
+
+
+def indicator_values_at_level(indicator_id: str, level: str, whole_land: bool) -> pl.DataFrame:
+    """All values of an indicator for the Gemeinden (or Kreise) of the Kreis or of the Land."""
+    return query(
+        "SELECT v.ags, v.period, v.value, v.data_stand, v.series_break FROM marts.indicator_values v "
+        "JOIN marts.regions r USING (ags) WHERE v.indicator_id = ? AND r.level = ? "
+        "AND (? OR left(v.ags, 5) = meta.region_ags()) ORDER BY v.ags, v.period",
+        [indicator_id, level, whole_land],
+    )
+
+
+def boundary_attribution() -> str:
+    frame = query("SELECT any_value(attribution) FROM marts.region_shapes")
+    return (frame.item(0, 0) if frame.height else None) or "© GeoBasis-DE / BKG"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import polars as pl
 import streamlit as st
 
 from dashboard import data
@@ -15,6 +16,27 @@ INDICATOR_STATUS_DE = {
     "mehrdeutig": "mehrdeutig, ausgeblendet",
     "grundwerte_fehlen": "Grundwerte fehlen",
 }
+
+
+def indicator_picker(usable: pl.DataFrame) -> dict:
+    """Select box over the usable indicators, labelled and ordered by Handlungsfeld; the choice
+    lives in the URL (`?indikator=…`), so a link opens the same indicator."""
+    ids = usable["indicator_id"].to_list()
+    labels = {r["indicator_id"]: f"{r['handlungsfeld']} · {r['title']}" for r in usable.iter_rows(named=True)}
+    wanted = st.query_params.get("indikator")
+    chosen = st.selectbox(
+        "Indikator (nach Handlungsfeld)",
+        ids,
+        index=ids.index(wanted) if wanted in ids else 0,
+        format_func=labels.__getitem__,
+    )
+    st.query_params["indikator"] = chosen
+    return usable.row(ids.index(chosen), named=True)
+
+
+def usable_indicators(catalogue: pl.DataFrame) -> pl.DataFrame:
+    """The indicators with values that are offered for selection."""
+    return catalogue.filter((pl.col("status") == "ok") & pl.col("listed")) if catalogue.height else catalogue
 
 
 def region_label() -> str:

@@ -101,6 +101,7 @@ class ItnrwSettings(BaseModel):
 
 class BkgSettings(BaseModel):
     wfs_url: str = "https://sgx.geodatenzentrum.de/wfs_vg250-ew"
+    output_format: str = "application/json"  # GeoJSON as the WFS names it
 
 
 class OsmSettings(BaseModel):

@@ -24,7 +24,7 @@ from pipelines.config import Settings
 from pipelines.errors import BuildError, XRegionError
 from pipelines.progress import Reporter
 from pipelines.rawstore import RawStore, fsync_dir, utc_now
-from pipelines.sources import Source
+from pipelines.sources import Source, all_sources
 from pipelines.state import StateStore
 
 SQL_DIR = PROJECT_ROOT / "sql"
@@ -115,6 +115,10 @@ def _build_into(tmp: Path, settings: Settings, sources: list[Source], reporter: 
             rows[source.name] = sum(
                 con.execute(f"SELECT count(*) FROM raw.{table}").fetchone()[0] for table in source.raw_tables
             )
+        # the SQL models read every known source's raw tables: those not built from stay empty
+        for source in all_sources():
+            if source.name not in files_by_source:
+                con.execute(source.raw_ddl)
         _write_source_meta(con, sources, states, files_by_source, rows)
         write_catalogue(con, load_catalogue(settings.catalogue_path))
         models = run_sql_models(con, sql_dir, reporter)

@@ -9,3 +9,29 @@ def test_parser_benchmark_runs_and_both_sides_produce_the_same_rows():
     assert [r.name for r in results] == ["Tabellen-CSV (IT.NRW-Layout) parsen", "ffcsv (GENESIS) parsen"]
     assert all(r.candidate_s > 0 and r.baseline_s > 0 for r in results)
     assert "Faktor" in results[0].line()
+
+
+def test_map_benchmark_builds_both_specs():
+    from bench import maps
+
+    results = maps.spec_build(repeat=1)
+    assert [r.rows for r in results] == [maps.KREIS_TOWNS, maps.NRW_GEMEINDEN]
+    assert all(r.candidate_s > 0 and r.baseline_s > 0 for r in results)
+
+
+def test_generated_map_geometries_form_a_valid_coverage():
+    """Neighbouring cells share their edges, so the pipeline can simplify them as a coverage."""
+    import duckdb
+
+    from bench import maps
+    from pipelines.warehouse import load_spatial
+
+    con = duckdb.connect()
+    load_spatial(con)
+    geometries = [str(f["geometry"]).replace("'", '"') for f in maps.features(16)]
+    valid, overlap = con.execute(
+        "SELECT bool_and(ST_IsValid(g)), sum(ST_Area(g)) - ST_Area(ST_Union_Agg(g)) "
+        "FROM (SELECT ST_GeomFromGeoJSON(unnest(?)) AS g)",
+        [geometries],
+    ).fetchone()
+    assert valid and abs(overlap) < 1e-9

@@ -155,3 +155,56 @@ def test_indikatoren_draws_the_time_series_and_the_ranking(browser, app_with_dat
             assert box and box["width"] > 300 and box["height"] > 100
         body = page.locator("body").inner_text()
         assert "Quelle:" in body and "Stand:" in body and "Rangfolge der Städte und Gemeinden" in body
+
+
+@pytest.fixture(scope="module")
+def app_with_map(tmp_path_factory):
+    """Fixture statistics with the real NRW Gemeinden boundaries (read in place)."""
+    from tests.conftest import reference_file
+
+    boundaries = reference_file("geo/nrw_gemeinden.geojson")
+    base = tmp_path_factory.mktemp("map")
+    env = _env(base)
+    tables = [boundaries]
+    for code, body in itnrw_tables.catalogue_tables().items():
+        tables.append(base / f"{code}.csv")
+        tables[-1].write_bytes(body)
+    import_files(load_settings(env=env), tables)
+    with running_app(env) as url:
+        yield url
+
+
+def drawn_areas(page) -> dict[str, str]:
+    """Town name → ARIA label of each area Vega drew (Streamlit renders this map as SVG)."""
+    labels = page.evaluate(
+        """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"] path[aria-roledescription="geoshape"]')]
+                 .map(e => e.getAttribute("aria-label") || "")"""
+    )
+    areas = {}
+    for label in labels:
+        fields = dict(part.split(": ", 1) for part in label.split("; ") if ": " in part)
+        if "Gebiet" in fields:
+            areas[fields["Gebiet"]] = label
+    return areas
+
+
+def test_karte_draws_the_ten_towns_and_a_click_selects_one(browser, app_with_map):
+    with clean_page(browser, app_with_map, "karte", "Karte", "karte") as page:
+        page.locator('[data-testid="stVegaLiteChart"] path[aria-roledescription="geoshape"]').first.wait_for(timeout=30_000)
+        areas = drawn_areas(page)
+        assert set(areas) == {
+            "Bad Driburg", "Beverungen", "Borgentreich", "Brakel", "Höxter", "Marienmünster", "Nieheim",
+            "Steinheim", "Warburg", "Willebadessen",
+        }  # fmt: skip
+        assert "Wert: 83 Personen" in areas["Bad Driburg"] and "Wert: keine Angabe" in areas["Warburg"]
+        # a click on Höxter selects it: its time series appears beside the map
+        page.locator('[data-testid="stVegaLiteChart"] path[aria-label*="Gebiet: Höxter;"]').first.click()
+        page.get_by_text("Höxter", exact=True).first.wait_for(timeout=30_000)
+        page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=30_000)
+        titles = page.evaluate(
+            """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"] svg g.role-title-text text')]
+                     .map(e => e.textContent)"""
+        )
+        assert "Höxter" in titles
+        body = page.locator("body").inner_text()
+        assert "GeoBasis-DE / BKG" in body and "Quelle:" in body

@@ -11,21 +11,6 @@ from dashboard import charts, data, ui
 from pipelines.german import fmt_date, fmt_number
 
 DIRECTION_DE = {"up": "höher ist besser", "down": "niedriger ist besser", "neutral": "keine Wertung"}
-PARAM = "indikator"
-
-
-def _pick_indicator(usable: pl.DataFrame) -> dict:
-    ids = usable["indicator_id"].to_list()
-    labels = {r["indicator_id"]: f"{r['handlungsfeld']} · {r['title']}" for r in usable.iter_rows(named=True)}
-    wanted = st.query_params.get(PARAM)
-    chosen = st.selectbox(
-        "Indikator (nach Handlungsfeld)",
-        ids,
-        index=ids.index(wanted) if wanted in ids else 0,
-        format_func=labels.__getitem__,
-    )
-    st.query_params[PARAM] = chosen
-    return usable.row(ids.index(chosen), named=True)
 
 
 def _pick_regions(regions: pl.DataFrame) -> tuple[list[str], list[str]]:
@@ -89,7 +74,7 @@ def render() -> None:
     if not ui.require_data():
         return
     catalogue = data.indicators()
-    usable = catalogue.filter((pl.col("status") == "ok") & pl.col("listed")) if catalogue.height else catalogue
+    usable = ui.usable_indicators(catalogue)
     regions = data.focus_regions()
     if not usable.height or not regions.height:
         st.warning(
@@ -99,7 +84,7 @@ def render() -> None:
         _unavailable(catalogue)
         return
 
-    indicator = _pick_indicator(usable)
+    indicator = ui.indicator_picker(usable)
     towns, comparison = _pick_regions(regions)
     names = dict(regions.select("ags", "name").iter_rows())
     values = data.indicator_values(indicator["indicator_id"], towns + comparison)

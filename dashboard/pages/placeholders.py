@@ -26,10 +26,6 @@ def wochenblick() -> None:
     )
 
 
-def karte() -> None:
-    _coming("Karte", "die Städte des Kreises eingefärbt nach einem Indikator, auch im Vergleich mit ganz NRW.")
-
-
 def nahversorgung() -> None:
     _coming("Nahversorgung", "wie viele Menschen einen Lebensmittelmarkt in 500 m und 1.000 m Entfernung haben.")
 

@@ -44,9 +44,9 @@ class Source:
 
 
 def all_sources() -> list[Source]:
-    from pipelines.sources import itnrw
+    from pipelines.sources import bkg, itnrw
 
-    return [itnrw.SOURCE]
+    return [itnrw.SOURCE, bkg.SOURCE]
 
 
 def by_name(names: list[str] | None, sources: list[Source] | None = None) -> list[Source]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -49,8 +50,11 @@ class FakeServer:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 parts = urlsplit(self.path)
-                server._record(Recorded(self.command, parts.path, parse_qs(parts.query), dict(self.headers), body))
+                request = Recorded(self.command, parts.path, parse_qs(parts.query), dict(self.headers), body)
+                server._record(request)
                 reply = server._next(self.command, parts.path)
+                if callable(reply):  # answers that depend on the request (e.g. the WFS layer asked for)
+                    reply = reply(request)
                 if reply.delay:
                     time.sleep(reply.delay)
                 try:
@@ -79,8 +83,9 @@ class FakeServer:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def route(self, method: str, path: str, *replies: Reply) -> None:
-        """Answer `method path` with `replies` in turn; the last one repeats."""
+    def route(self, method: str, path: str, *replies: Reply | Callable[[Recorded], Reply]) -> None:
+        """Answer `method path` with `replies` in turn; the last one repeats. A reply may be a
+        function of the request."""
         with self._lock:
             self._routes[(method.upper(), path)] = list(replies)
 

@@ -1,0 +1,107 @@
+"""The Karte page with fixture statistics and boundaries (AppTest): classes, colours following
+the indicator's direction, missing values, the NRW comparison with the Kreis outlined."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard import charts
+from pipelines.config import load_settings
+from pipelines.refresh import import_files
+from tests.support import geo, itnrw_tables
+from tests.test_app import texts
+
+
+@pytest.fixture
+def statistics_and_boundaries(env, monkeypatch, tmp_path):
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    paths = []
+    for code, body in itnrw_tables.catalogue_tables().items():
+        paths.append(tmp_path / f"{code}.csv")
+        paths[-1].write_bytes(body)
+    paths.append(tmp_path / "gemeinden.geojson")
+    paths[-1].write_bytes(geo.gemeinden_geojson())
+    import_files(load_settings(), paths)
+    return env
+
+
+def page(query: dict | None = None) -> AppTest:
+    at = AppTest.from_string("from dashboard.pages import karte\nkarte.render()", default_timeout=60)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def map_spec(at: AppTest) -> dict:
+    return json.loads(at.get("vega_lite_chart")[0].proto.spec)
+
+
+def test_the_towns_of_the_kreis_are_coloured_with_german_tooltips(statistics_and_boundaries):
+    at = page({"indikator": "bevoelkerung"})
+    assert not at.exception
+    spec = map_spec(at)
+    features = spec["datasets"]["gebiete"]
+    assert [f["name"] for f in features] == ["Bad Driburg", "Höxter"]
+    assert features[0]["wert"] == "1.141 Personen"  # population_series_table: 1000 + 37·3 + 10·3
+    assert features[1]["rang"] == "1 von 2"
+    assert features[0]["stand"] == "02.03.2026"
+    assert spec["params"][0]["name"] == "gebiet"  # a click selects a town
+    text = texts(at)
+    assert "© GeoBasis-DE / BKG (2024)" in text and "Tabelle 12411-15i" in text and "dl-de/by-2-0" in text
+
+
+def test_colours_get_darker_towards_the_better_end(statistics_and_boundaries):
+    up = map_spec(page({"indikator": "gaesteankuenfte"}))
+    down = map_spec(page({"indikator": "arbeitslose"}))
+    for spec, best in ((up, "Höxter"), (down, "Bad Driburg")):
+        scale = spec["layer"][0]["encoding"]["color"]["scale"]
+        colour = dict(zip(scale["domain"], scale["range"]))
+        by_name = {f["name"]: colour[f["klasse"]] for f in spec["datasets"]["gebiete"]}
+        assert charts.SEQUENTIAL.index(by_name[best]) > charts.SEQUENTIAL.index(
+            next(c for n, c in by_name.items() if n != best)
+        )
+
+
+def test_a_missing_value_is_grey_and_named_not_zero(statistics_and_boundaries):
+    at = page({"indikator": "uebernachtungen"})
+    at.selectbox[1].select(at.selectbox[1].options[-1]).run()  # 2023: Bad Driburg has "."
+    spec = map_spec(at)
+    driburg = next(f for f in spec["datasets"]["gebiete"] if f["name"] == "Bad Driburg")
+    assert driburg["klasse"] == charts.MISSING_CLASS and driburg["wert"] == charts.MISSING_CLASS
+    scale = spec["layer"][0]["encoding"]["color"]["scale"]
+    assert scale["domain"][-1] == "keine Angabe" and scale["range"][-1] == charts.MISSING_COLOUR
+
+
+def test_the_nrw_comparison_shows_all_gemeinden_with_the_kreis_outlined(statistics_and_boundaries):
+    at = page({"indikator": "bevoelkerung"})
+    at.toggle[0].set_value(True).run()
+    assert not at.exception
+    spec = map_spec(at)
+    assert [f["ags"] for f in spec["datasets"]["gebiete"]] == ["05762004", "05762020", "05774032"]
+    assert len(spec["datasets"]["umriss"]) == 1
+    assert spec["layer"][1]["mark"]["filled"] is False
+
+
+@pytest.mark.parametrize("scheme", list(charts.CLASS_SCHEMES))
+def test_every_class_scheme_gives_ordered_german_labels(scheme):
+    values = [1.0, 2.0, 2.5, 10.0, 11.0, None, 30.0]
+    classes = charts.classify(values, scheme, 3, "up", lambda v: f"{v:.1f}".replace(".", ","))
+    assert len(classes.labels) == 3 and classes.index[5] is None
+    assert classes.index[0] == 0 and classes.index[-1] == 2
+    assert classes.labels[-1].endswith("30,0")
+    assert classes.colours == sorted(classes.colours, key=charts.SEQUENTIAL.index)
+
+
+def test_without_boundaries_the_page_says_how_to_get_them(env, monkeypatch, tmp_path):
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    table = tmp_path / "12411-15i.csv"
+    table.write_bytes(itnrw_tables.population_table())
+    import_files(load_settings(), [table])
+    at = page()
+    assert not at.exception
+    assert "xregion refresh --source bkg" in at.warning[0].value
