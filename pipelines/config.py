@@ -11,6 +11,7 @@ import os
 import re
 import tomllib
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, SecretStr, ValidationError, field_validator
 
@@ -102,6 +103,10 @@ class ItnrwSettings(BaseModel):
 class BkgSettings(BaseModel):
     wfs_url: str = "https://sgx.geodatenzentrum.de/wfs_vg250-ew"
     output_format: str = "application/json"  # GeoJSON as the WFS names it
+    route: Literal["wfs", "gpkg"] = "wfs"  # gpkg: the bulk download of all of Germany instead
+    gpkg_url: str = (
+        "https://daten.gdz.bkg.bund.de/produkte/vg/vg250-ew_ebenen_1231/aktuell/vg250-ew_12-31.utm32s.gpkg.ebenen.zip"
+    )
 
 
 class OsmSettings(BaseModel):

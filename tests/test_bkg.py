@@ -3,6 +3,8 @@ GeoPackage, zipped shapefile), geometry in marts.regions and map-ready shapes.""
 
 from __future__ import annotations
 
+import zipfile
+
 import duckdb
 import pytest
 
@@ -185,3 +187,24 @@ def test_the_real_nrw_gemeinden_file(settings, tmp_path):
     )[0]
     assert overlap == pytest.approx(union, rel=1e-6)
     assert union == pytest.approx(parts, rel=0.01)
+
+
+def test_the_bulk_geopackage_route_keeps_only_the_land(statistics, fake_server, tmp_path):
+    """route = "gpkg": the ZIP with the GeoPackage of all of Germany; a Gemeinde of another
+    Land in it is left out, and the WFS files fetched before are not loaded twice."""
+    serve_wfs(fake_server, Reply(200, geo.gemeinden_geojson()))
+    refresh(statistics, selected=[bkg.SOURCE], sources=SOURCES)
+    germany = geo.gemeinden_geojson().replace(b'"05774032"', b'"06411000"')
+    package = geo.write_with_gdal(germany, tmp_path / "DE_VG250.gpkg", "GPKG")
+    bulk = tmp_path / "vg250.zip"
+    with zipfile.ZipFile(bulk, "w") as zf:
+        zf.write(package, "vg250-ew_ebenen_1231/DE_VG250.gpkg")
+    fake_server.route("GET", "/vg250.zip", Reply(200, bulk.read_bytes()))
+    statistics.sources.bkg.route = "gpkg"
+    statistics.sources.bkg.gpkg_url = f"{fake_server.url}/vg250.zip"
+    result = refresh(statistics, selected=[bkg.SOURCE], sources=SOURCES)
+    assert result.failed == {}
+    assert rows(statistics, "SELECT ags, round(area_km2) FROM staging.stg_bkg__areas ORDER BY ags") == [
+        ("05762004", 100.0), ("05762020", 100.0),
+    ]  # fmt: skip
+    assert rows(statistics, "SELECT DISTINCT raw_path LIKE '%gpkg%' FROM raw.bkg_areas") == [(True,)]

@@ -12,8 +12,11 @@ from __future__ import annotations
 import io
 import json
 import re
+import shutil
 import tempfile
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -34,6 +37,7 @@ GPKG_LAYERS = ("vg250_gem", "vg250_krs")
 MEDIA_GEOJSON = "geojson"
 MEDIA_GPKG = "gpkg"
 MEDIA_SHP_ZIP = "shp-zip"
+MEDIA_GPKG_ZIP = "gpkg-zip"  # the BKG bulk download: a ZIP with the GeoPackage inside
 HINT = (
     "Laden Sie die Verwaltungsgebiete VG250-EW beim BKG herunter (GeoPackage, Shapefile als ZIP oder GeoJSON) "
     "und lesen Sie sie mit `xregion import <Datei>` ein."
@@ -107,6 +111,8 @@ def check_geojson(body: bytes, label: str) -> int:
 
 
 def fetch(settings: Settings, store: RawStore, reporter: Reporter) -> list[RawFile]:
+    if settings.sources.bkg.route == "gpkg":
+        return _fetch_bulk(settings, store, reporter)
     kept: list[RawFile] = []
     failures: list[str] = []
     url = settings.sources.bkg.wfs_url
@@ -130,6 +136,19 @@ def fetch(settings: Settings, store: RawStore, reporter: Reporter) -> list[RawFi
     return kept
 
 
+def _fetch_bulk(settings: Settings, store: RawStore, reporter: Reporter) -> list[RawFile]:
+    """The whole of Germany as one GeoPackage ZIP (tens of MB); kept as delivered, the Land is
+    selected when loading."""
+    url = settings.sources.bkg.gpkg_url
+    with HttpClient(settings.http, "Der Download-Dienst des BKG", reporter) as client:
+        body = client.get(url, label="VG250-EW (GeoPackage)").body
+    if _media_of("vg250.zip", body) != MEDIA_GPKG_ZIP:
+        raise SourceError(f"Das BKG hat unter {url} kein ZIP mit GeoPackage geliefert.", "Prüfen Sie sources.bkg.gpkg_url.")
+    areas = _read_areas(body, "vg250.zip", MEDIA_GPKG_ZIP)
+    reporter.info(f"VG250-EW: {fmt_number(len(areas))} Gebiete")
+    return [store.put(NAME, "gpkg", body, url=url, origin="download", licence=LICENCE, media=MEDIA_GPKG_ZIP, ext="zip")]
+
+
 def _media_of(filename: str, content: bytes) -> str | None:
     if content.startswith(b"SQLite format 3\x00"):
         return MEDIA_GPKG
@@ -138,6 +157,8 @@ def _media_of(filename: str, content: bytes) -> str | None:
             names = zipfile.ZipFile(io.BytesIO(content)).namelist()
         except zipfile.BadZipFile:
             return None
+        if any(n.lower().endswith(".gpkg") for n in names):
+            return MEDIA_GPKG_ZIP
         return MEDIA_SHP_ZIP if any(n.lower().endswith(".shp") for n in names) else None
     head = content[:2048].lstrip()
     if head.startswith(b"{") and b"FeatureCollection" in head or filename.lower().endswith((".geojson", ".json")):
@@ -156,7 +177,7 @@ def recognise(filename: str, content: bytes) -> ImportMatch | None:
     keys = {a["ags"] for a in areas}  # a Gemeinde may have several parts (land, water)
     gemeinden = sum(1 for key in keys if len(key) == 8)
     kreise = len(keys) - gemeinden
-    ext = {MEDIA_GPKG: "gpkg", MEDIA_SHP_ZIP: "zip", MEDIA_GEOJSON: "geojson"}[media]
+    ext = {MEDIA_GPKG: "gpkg", MEDIA_SHP_ZIP: "zip", MEDIA_GPKG_ZIP: "zip", MEDIA_GEOJSON: "geojson"}[media]
     return ImportMatch(
         source=NAME,
         item="import",
@@ -166,20 +187,31 @@ def recognise(filename: str, content: bytes) -> ImportMatch | None:
     )
 
 
-def _sources_in(path: Path, media: str) -> list[tuple[str, str | None]]:
-    """(GDAL path, layer) pairs to read from a file."""
+@contextmanager
+def _layers(path: Path, media: str) -> Iterator[list[tuple[str, str | None]]]:
+    """(GDAL path, layer) pairs to read from a file. A GeoPackage inside a ZIP is unpacked to a
+    temporary file first (GDAL's /vsizip/ access to SQLite crashes DuckDB spatial)."""
     if media == MEDIA_SHP_ZIP:
         with zipfile.ZipFile(path) as archive:
             shapes = [n for n in archive.namelist() if n.lower().endswith(".shp")]
-        return [(f"/vsizip/{path}/{name}", None) for name in shapes]
-    if media == MEDIA_GPKG:
+        yield [(f"/vsizip/{path}/{name}", None) for name in shapes]
+    elif media == MEDIA_GPKG_ZIP:
+        with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(path) as archive:
+            inner = next(n for n in archive.namelist() if n.lower().endswith(".gpkg"))
+            target = Path(tmp) / "vg250.gpkg"
+            with archive.open(inner) as src, target.open("wb") as dst:
+                shutil.copyfileobj(src, dst)
+            with _layers(target, MEDIA_GPKG) as layers:
+                yield layers
+    elif media == MEDIA_GPKG:
         con = duckdb.connect()
         _load_spatial(con)
         layers = [r[0] for r in con.execute("SELECT unnest(layers).name FROM ST_Read_Meta(?)", [str(path)]).fetchall()]
         con.close()
         wanted = [layer for layer in layers if layer.lower() in GPKG_LAYERS]
-        return [(str(path), layer) for layer in (wanted or layers[:1])]
-    return [(str(path), None)]
+        yield [(str(path), layer) for layer in (wanted or layers[:1])]
+    else:
+        yield [(str(path), None)]
 
 
 def _load_spatial(con: duckdb.DuckDBPyConnection) -> None:
@@ -222,7 +254,7 @@ def _select_areas(con: duckdb.DuckDBPyConnection, gdal_path: str, layer: str | N
 
 def _read_areas(content: bytes, filename: str, media: str) -> list[dict]:
     """Read a file completely (validation before it is kept or imported)."""
-    suffix = {MEDIA_GPKG: ".gpkg", MEDIA_SHP_ZIP: ".zip", MEDIA_GEOJSON: ".geojson"}[media]
+    suffix = {MEDIA_GPKG: ".gpkg", MEDIA_SHP_ZIP: ".zip", MEDIA_GPKG_ZIP: ".zip", MEDIA_GEOJSON: ".geojson"}[media]
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"areas{suffix}"
         path.write_bytes(content)
@@ -230,9 +262,10 @@ def _read_areas(content: bytes, filename: str, media: str) -> list[dict]:
         try:
             _load_spatial(con)
             rows = []
-            for gdal_path, layer in _sources_in(path, media):
-                select = _select_areas(con, gdal_path, layer, filename)
-                rows += con.execute(f"SELECT ags, name, ST_IsValid(geometry) AS valid FROM ({select})").fetchall()
+            with _layers(path, media) as layers:
+                for gdal_path, layer in layers:
+                    select = _select_areas(con, gdal_path, layer, filename)
+                    rows += con.execute(f"SELECT ags, name FROM ({select})").fetchall()
         except duckdb.Error as exc:
             raise ParseError(f"{filename}: die Geodaten lassen sich nicht lesen ({str(exc).splitlines()[0]}).", HINT) from None
         finally:
@@ -246,26 +279,26 @@ def _read_areas(content: bytes, filename: str, media: str) -> list[dict]:
 
 
 def _newest_route(files: list[RawFile]) -> list[RawFile]:
-    """An import replaces the downloaded layers and a later download replaces an import, so
-    boundaries are never loaded twice."""
-    imported = max((f for f in files if f.origin == "import"), key=lambda f: f.fetched_at, default=None)
-    downloaded = [f for f in files if f.origin == "download"]
-    if imported and all(imported.fetched_at > f.fetched_at for f in downloaded):
-        return [imported]
-    return downloaded
+    """Only the files of the route used last (WFS layers, bulk GeoPackage or an import), so
+    boundaries are never loaded twice after switching routes."""
+    newest = max(files, key=lambda f: f.fetched_at, default=None)
+    if newest is None or newest.origin == "import":
+        return [newest] if newest else []
+    return [f for f in files if f.origin == "download" and f.media == newest.media]
 
 
 def load(con: duckdb.DuckDBPyConnection, store: RawStore, files: list[RawFile], settings: Settings) -> None:
     for raw in _newest_route(files):
         path = store.root / raw.path
-        for gdal_path, layer in _sources_in(path, raw.media):
-            select = _select_areas(con, gdal_path, layer, raw.path)
-            fallback = date.fromisoformat(raw.fetched_at[:10]).isoformat()
-            con.execute(
-                f"INSERT INTO raw.bkg_areas SELECT * EXCLUDE (stand, county), coalesce(stand, DATE '{fallback}'), county, ? "
-                f"FROM ({select})",
-                [raw.path],
-            )
+        fallback = date.fromisoformat(raw.fetched_at[:10]).isoformat()
+        with _layers(path, raw.media) as layers:
+            for gdal_path, layer in layers:
+                select = _select_areas(con, gdal_path, layer, raw.path)
+                con.execute(
+                    f"INSERT INTO raw.bkg_areas SELECT * EXCLUDE (stand, county), coalesce(stand, DATE '{fallback}'), "
+                    f"county, ? FROM ({select}) WHERE starts_with(ags, ?)",  # a bulk file covers all of Germany
+                    [raw.path, settings.region.land_ags],
+                )
 
 
 SOURCE = Source(
