@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test bench clean-venv
+.PHONY: run demo test bench clean-venv
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,11 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 run: $(VENV)/.installed-app
 	-$(BIN)/xregion refresh
 	$(BIN)/xregion serve
+
+## The same with the demo register (fictional values, marked "Beispieldaten"; own store and warehouse).
+demo: $(VENV)/.installed-app
+	-XREGION_DEMO=1 $(BIN)/xregion refresh
+	XREGION_DEMO=1 $(BIN)/xregion serve
 
 ## Run the whole test suite (unit, SQL, app, browser). Browser tests need Debian's chromium.
 test: $(VENV)/.installed-test

@@ -100,7 +100,7 @@ def browser_render() -> list[Result]:
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
         env = {"XREGION_DB": str(base / "w.duckdb"), "XREGION_RAW_DIR": str(base / "raw"),
-               "XREGION_STATE_DIR": str(base / "state")}  # fmt: skip
+               "XREGION_STATE_DIR": str(base / "state"), "XREGION_REGISTER_STORE": str(base / "register.sqlite")}  # fmt: skip
         geo = base / "gemeinden.geojson"
         feats = features(NRW_GEMEINDEN)
         for i, f in enumerate(feats[:KREIS_TOWNS]):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard.pages import daten, indikatoren, karte, placeholders
+from dashboard.pages import daten, foerdermittel, handlungsfelder, indikatoren, karte, placeholders, verwaltung
 
 st.set_page_config(page_title="XRegion Monitor", page_icon=str(Path(__file__).parent / "assets" / "favicon.png"), layout="wide")
 
@@ -22,13 +22,14 @@ pages = {
         st.Page(placeholders.nahversorgung, title="Nahversorgung", icon=":material/shopping_cart:", url_path="nahversorgung"),
     ],
     "Strategie": [
-        st.Page(placeholders.handlungsfelder, title="Handlungsfelder", icon=":material/flag:", url_path="handlungsfelder"),
-        st.Page(placeholders.foerdermittel, title="Fördermittel", icon=":material/euro:", url_path="foerdermittel"),
+        st.Page(handlungsfelder.render, title="Handlungsfelder", icon=":material/flag:", url_path="handlungsfelder"),
+        st.Page(foerdermittel.render, title="Fördermittel", icon=":material/euro:", url_path="foerdermittel"),
     ],
     "Berichte": [
         st.Page(placeholders.praesentation, title="Präsentation", icon=":material/slideshow:", url_path="praesentation"),
     ],
     "System": [
+        st.Page(verwaltung.render, title="Verwaltung", icon=":material/edit_note:", url_path="verwaltung"),
         st.Page(daten.render, title="Daten", icon=":material/database:", url_path="daten"),
     ],
 }

@@ -148,3 +148,38 @@ def indicator_values_at_level(indicator_id: str, level: str, whole_land: bool) -
 def boundary_attribution() -> str:
     frame = query("SELECT any_value(attribution) FROM marts.region_shapes")
     return (frame.item(0, 0) if frame.height else None) or "© GeoBasis-DE / BKG"
+
+
+def is_demo() -> bool:
+    """True when the warehouse was built from the demo register (fictional values)."""
+    frame = query("SELECT demo FROM meta.build")
+    return bool(frame.height and frame.item(0, 0))
+
+
+def register_fields() -> pl.DataFrame:
+    return query("SELECT id, name, position FROM raw.register_fields ORDER BY coalesce(position, 999), name")
+
+
+def measures() -> pl.DataFrame:
+    return query("SELECT * FROM marts.measures")
+
+
+def kpi_progress() -> pl.DataFrame:
+    return query("SELECT * FROM marts.kpi_progress")
+
+
+def kpi_measurements(kpi_id: str) -> pl.DataFrame:
+    return query("SELECT date, value, source FROM raw.register_measurements WHERE kpi = ? ORDER BY date", [kpi_id])
+
+
+def funding() -> pl.DataFrame:
+    return query("SELECT * FROM marts.funding")
+
+
+def funding_timeline(programme_id: str, town_ags: str | None) -> pl.DataFrame:
+    """Cumulative amounts after each booking date; town None: the whole programme."""
+    return query(
+        "SELECT date, committed, called, spent FROM marts.funding_timeline "
+        "WHERE programme_id = ? AND town_ags IS NOT DISTINCT FROM ? ORDER BY date",
+        [programme_id, town_ags],
+    )

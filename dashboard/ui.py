@@ -44,9 +44,32 @@ def region_label() -> str:
     return data.region_name(ags) or f"Kreis {ags}"
 
 
+# status words with an icon, so that colour is never the only signal
+KPI_STATUS = {
+    "erreicht": ":material/verified: Ziel erreicht",
+    "auf_kurs": ":material/trending_up: auf Kurs",
+    "zu_langsam": ":material/slow_motion_video: zu langsam",
+    "entfernt_sich": ":material/trending_down: entfernt sich vom Ziel",
+    "keine_daten": ":material/help: keine Daten",
+}
+MEASURE_STATUS = {
+    "nicht begonnen": ":material/radio_button_unchecked: nicht begonnen",
+    "Planung": ":material/edit_calendar: Planung",
+    "Umsetzung": ":material/construction: Umsetzung",
+    "abgeschlossen": ":material/task_alt: abgeschlossen",
+    "pausiert": ":material/pause_circle: pausiert",
+}
+DEMO_NOTICE = (
+    ":material/school: **Beispieldaten** – diese Ansicht zeigt das Übungsregister mit erfundenen Werten "
+    "(nur für Schulung und Ausprobieren, nicht für Berichte)."
+)
+
+
 def page_header(title: str, subtitle: str | None = None) -> None:
     st.title(title)
     st.caption(subtitle or region_label())
+    if data.warehouse_exists() and data.is_demo():
+        st.warning(DEMO_NOTICE)
 
 
 def missing_data_notice() -> None:

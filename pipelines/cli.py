@@ -92,6 +92,15 @@ def import_(paths: list[Path] = typer.Argument(..., help="Von Hand heruntergelad
     console.print(f"[green]✓[/green] {len(matches)} Datei(en) eingelesen, Datenbestand neu gebaut.")
 
 
+@app.command("register-template")
+def register_template(path: Path = typer.Argument(..., help="Zieldatei (.xlsx).")) -> None:
+    """Leere Excel-Vorlage des Projektregisters schreiben (Blätter, Spalten, Auswahllisten)."""
+    from pipelines.register.workbook import write_workbook
+
+    write_workbook(path)
+    console.print(f"Vorlage geschrieben: {path}")
+
+
 @app.command()
 def status() -> None:
     """Stand jeder Quelle: letzte Aktualisierung, Datenstand, Zeilen, letzter Fehler."""

@@ -13,7 +13,7 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 
 from pipelines import PROJECT_ROOT
 from pipelines.errors import ConfigError
@@ -35,6 +35,9 @@ ENV_OVERRIDES = {
     "XREGION_OVERPASS_URL": "sources.osm.overpass_url",
     "XREGION_ZENSUS_URL": "sources.zensus.url",
     "XREGION_CATALOGUE": "indicators.catalogue",
+    "XREGION_REGISTER_STORE": "register.store",
+    "XREGION_DEMO": "register.demo",
+    "XREGION_DEMO_STORE": "register.demo_store",
 }
 SECRET_KEYS = ("XREGION_ITNRW_USER", "XREGION_ITNRW_PASSWORD")
 
@@ -69,6 +72,14 @@ class WarehouseSettings(BaseModel):
 
 class IndicatorSettings(BaseModel):
     catalogue: Path = Path("data/indicators.toml")
+
+
+class RegisterSettings(BaseModel):
+    store: Path = Path("data/register/store.sqlite")  # edits live here, outside the warehouse
+    workbook: Path = Path("data/register/register.xlsx")  # the committed register; seeds an empty store
+    demo: bool = False  # the training register with fictional values, in its own store and warehouse
+    demo_store: Path = Path("data/register/demo-store.sqlite")
+    demo_workbook: Path = Path("data/register/demo.xlsx")
 
 
 class HttpSettings(BaseModel):
@@ -130,10 +141,22 @@ class Settings(BaseModel):
     http: HttpSettings = HttpSettings()
     sources: SourcesSettings = SourcesSettings()
     indicators: IndicatorSettings = IndicatorSettings()
+    # `register` in the file; renamed here because BaseModel has a method of that name
+    project_register: RegisterSettings = Field(RegisterSettings(), alias="register")
 
     @property
     def db_path(self) -> Path:
-        return self.warehouse.path
+        path = self.warehouse.path
+        # demo data never shares a file with real data
+        return path.with_name(f"{path.stem}-demo{path.suffix}") if self.project_register.demo else path
+
+    @property
+    def register_store(self) -> Path:
+        return self.project_register.demo_store if self.project_register.demo else self.project_register.store
+
+    @property
+    def register_workbook(self) -> Path:
+        return self.project_register.demo_workbook if self.project_register.demo else self.project_register.workbook
 
     @property
     def raw_dir(self) -> Path:
@@ -208,4 +231,9 @@ def load_settings(config_path: Path | None = None, env: dict[str, str] | None = 
         path=_resolve(wh.path, base), raw_dir=_resolve(wh.raw_dir, base), state_dir=_resolve(wh.state_dir, base)
     )
     settings.indicators = IndicatorSettings(catalogue=_resolve(settings.indicators.catalogue, base))
+    reg = settings.project_register
+    settings.project_register = RegisterSettings(
+        store=_resolve(reg.store, base), workbook=_resolve(reg.workbook, base), demo=reg.demo,
+        demo_store=_resolve(reg.demo_store, base), demo_workbook=_resolve(reg.demo_workbook, base),
+    )  # fmt: skip
     return settings

@@ -14,7 +14,8 @@ from pipelines.config import Settings
 from pipelines.errors import BuildError, ParseError, XRegionError
 from pipelines.progress import Reporter
 from pipelines.rawstore import RawStore
-from pipelines.sources import ImportMatch, Source, all_sources
+from pipelines.register.store import RegisterStore
+from pipelines.sources import ImportMatch, Source, all_sources, register
 from pipelines.state import StateStore, refresh_lock
 from pipelines.warehouse import BuildReport, build_warehouse
 
@@ -115,6 +116,12 @@ def import_files(
                 " ".join(e.message for e in errors),
                 "Es wurde nichts eingelesen. " + (errors[0].hint or ""),
             )
+        # the register goes into its own store first: its last check (the Kreis) can still refuse it
+        register_changes = [
+            register.import_workbook(settings, content, path.name, register.who_on_command_line())
+            for path, match, content in matches
+            if match.source == register.NAME
+        ]
         store = RawStore(settings.raw_dir)
         before = store.snapshot(sorted({m.source for _, m, _ in matches}))
         for path, match, content in matches:
@@ -130,7 +137,12 @@ def import_files(
                 data_stand=match.data_stand,
             )
             reporter.info(f"Eingelesen: {path.name} → {match.description}")
-        report = _build_or_roll_back(settings, sources, reporter, store, before, list(before))
+        try:
+            report = _build_or_roll_back(settings, sources, reporter, store, before, list(before))
+        except BuildError:
+            for change_set in reversed(register_changes):  # the register goes back as well
+                RegisterStore(settings.register_store).undo(change_set, "System (Import verworfen)")
+            raise
         states = StateStore(settings.state_dir)
         for name in before:
             states.record_success(name)

@@ -135,8 +135,8 @@ def _write_build_meta(con: duckdb.DuckDBPyConnection, settings: Settings, built_
     region = settings.region
     con.execute(
         "CREATE TABLE meta.build AS SELECT ?::TIMESTAMPTZ AS built_at, ? AS region_ags, ? AS regbez_ags, "
-        "? AS land_ags, ? AS duckdb_version",
-        [built_at, region.ags, region.regbez_ags, region.land_ags, duckdb.__version__],
+        "? AS land_ags, ? AS duckdb_version, ? AS demo",
+        [built_at, region.ags, region.regbez_ags, region.land_ags, duckdb.__version__, settings.project_register.demo],
     )
     # SQL models refer to the configured region through these macros, never through literals
     con.execute(f"CREATE MACRO meta.region_ags() AS '{region.ags}'")

@@ -10,7 +10,7 @@ from pipelines.state import StateStore
 from tests.support import itnrw_tables
 from tests.support.fake_server import Reply
 
-PAGES = ["wochenblick", "nahversorgung", "handlungsfelder", "foerdermittel", "praesentation"]
+PAGES = ["wochenblick", "nahversorgung", "praesentation"]
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ PAGES = {
     "handlungsfelder": "Handlungsfelder",
     "foerdermittel": "Fördermittel",
     "praesentation": "Präsentation",
+    "verwaltung": "Verwaltung",
     "daten": "Daten",
 }
 
@@ -33,6 +34,8 @@ def _env(base):
         "XREGION_DB": str(base / "warehouse" / "xregion.duckdb"),
         "XREGION_RAW_DIR": str(base / "raw"),
         "XREGION_STATE_DIR": str(base / "state"),
+        "XREGION_REGISTER_STORE": str(base / "register" / "store.sqlite"),
+        "XREGION_DEMO_STORE": str(base / "register" / "demo-store.sqlite"),
     }
 
 
@@ -208,3 +211,33 @@ def test_karte_draws_the_ten_towns_and_a_click_selects_one(browser, app_with_map
         assert "Höxter" in titles
         body = page.locator("body").inner_text()
         assert "GeoBasis-DE / BKG" in body and "Quelle:" in body
+
+
+@pytest.fixture(scope="module")
+def app_for_editing(tmp_path_factory):
+    """Fixture statistics and the committed register (two KPIs without measurements)."""
+    base = tmp_path_factory.mktemp("edit")
+    env = _env(base)
+    table = base / "12411-15i.csv"
+    table.write_bytes(itnrw_tables.population_table())
+    import_files(load_settings(env=env), [table])
+    with running_app(env) as url:
+        yield url
+
+
+def metric_value(page, label: str) -> str:
+    metric = page.locator('[data-testid="stMetric"]').filter(has_text=label).first
+    return metric.locator('[data-testid="stMetricValue"]').inner_text()
+
+
+def test_an_editor_enters_a_measurement_and_the_status_follows(browser, app_for_editing):
+    with clean_page(browser, app_for_editing, "handlungsfelder", "Handlungsfelder", "handlungsfelder-before") as page:
+        assert metric_value(page, "Ziel erreicht") == "0"
+    with clean_page(browser, app_for_editing, "verwaltung", "Verwaltung", "verwaltung-messwert") as page:
+        form = page.locator('[data-testid="stForm"]')
+        form.get_by_label("Wert").fill("2")
+        form.get_by_role("button", name="Messwert speichern").click()
+        page.get_by_text("Alle Seiten zeigen den neuen Stand").wait_for(timeout=60_000)
+    # a new page load (through the start page: sub-page URLs reloaded directly hit streamlit#7074)
+    with clean_page(browser, app_for_editing, "handlungsfelder", "Handlungsfelder", "handlungsfelder-after") as page:
+        assert metric_value(page, "Ziel erreicht") == "1"

@@ -30,13 +30,5 @@ def nahversorgung() -> None:
     _coming("Nahversorgung", "wie viele Menschen einen Lebensmittelmarkt in 500 m und 1.000 m Entfernung haben.")
 
 
-def handlungsfelder() -> None:
-    _coming("Handlungsfelder", "Maßnahmen und Kennzahlen je Handlungsfeld mit ihrem Zielerreichungsstand.")
-
-
-def foerdermittel() -> None:
-    _coming("Fördermittel", "bewilligte, abgerufene und ausgegebene Fördermittel je Programm und Stadt.")
-
-
 def praesentation() -> None:
     _coming("Präsentation", "gespeicherte Berichte bildschirmfüllend für den Kreistag, ein Diagramm je Folie.")

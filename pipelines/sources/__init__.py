@@ -44,9 +44,9 @@ class Source:
 
 
 def all_sources() -> list[Source]:
-    from pipelines.sources import bkg, itnrw
+    from pipelines.sources import bkg, itnrw, register
 
-    return [itnrw.SOURCE, bkg.SOURCE]
+    return [itnrw.SOURCE, bkg.SOURCE, register.SOURCE]
 
 
 def by_name(names: list[str] | None, sources: list[Source] | None = None) -> list[Source]:

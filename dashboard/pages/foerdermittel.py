@@ -1,0 +1,119 @@
+"""Fördermittel: per programme and town the budget against committed, called and spent money
+over time, the share used, what is left, and what will be left at the programme end at the
+pace so far; towns off plan are named."""
+
+from __future__ import annotations
+
+import altair as alt
+import polars as pl
+import streamlit as st
+
+from dashboard import charts, data, ui
+from pipelines.german import fmt_date, fmt_number
+
+PLAN_STATUS = {
+    "im_plan": ":material/check_circle: im Plan",
+    "verzoegert": ":material/hourglass_bottom: verzögert (Ausgaben hinter der Laufzeit)",
+    "ueberzogen": ":material/warning: droht überzogen zu werden",
+    "ohne_plan": ":material/help: ohne Bewertung (Laufzeit oder Bewilligung fehlt)",
+}
+
+
+def euro(value) -> str:
+    return "–" if value is None else f"{fmt_number(value, 0)} €"
+
+
+def percent(value) -> str:
+    return "–" if value is None else f"{fmt_number(100 * value, 0)} %"
+
+
+def _town_table(rows: pl.DataFrame) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "Stadt": rows["town_name"],
+            "Geplant": [euro(v) for v in rows["allocation"]],
+            "Bewilligt": [euro(v) for v in rows["committed"]],
+            "Abgerufen": [euro(v) for v in rows["called"]],
+            "Ausgegeben": [euro(v) for v in rows["spent"]],
+            "Anteil ausgegeben": [percent(v) for v in rows["share_spent"]],
+            "Verbleibend": [euro(v) for v in rows["remaining"]],
+            "Rest bei Laufzeitende (Prognose)": [euro(v) for v in rows["projected_left_at_end"]],
+            "Bewertung": [PLAN_STATUS[s].split(" ", 1)[1] for s in rows["plan_status"]],
+        }
+    )
+
+
+def _timeline_chart(timeline: pl.DataFrame, title: str, budget) -> alt.TopLevelMixin:
+    long = timeline.unpivot(index="date", on=["committed", "called", "spent"], variable_name="Art", value_name="Betrag")
+    long = long.with_columns(
+        pl.col("Art").replace_strict({"committed": "bewilligt", "called": "abgerufen", "spent": "ausgegeben"})
+    )
+    lines = (
+        alt.Chart(long)
+        .mark_line(point=True, interpolate="step-after")
+        .encode(
+            x=alt.X("date:T", title=None, axis=alt.Axis(format="%Y")),
+            y=alt.Y("Betrag:Q", title="Euro (kumuliert)", axis=alt.Axis(format=",.0f")),
+            color=alt.Color("Art:N", title=None, sort=["bewilligt", "abgerufen", "ausgegeben"],
+                            scale=alt.Scale(range=charts.REGION_COLOURS[:3])),
+            strokeDash=alt.StrokeDash("Art:N", legend=None, sort=["bewilligt", "abgerufen", "ausgegeben"],
+                                      scale=alt.Scale(range=[[1, 0], [6, 3], [2, 2]])),
+            tooltip=[alt.Tooltip("date:T", title="Datum", format="%d.%m.%Y"), alt.Tooltip("Art:N"),
+                     alt.Tooltip("Betrag:Q", format=",.0f", title="Euro")],
+        )
+    )  # fmt: skip
+    layers = [lines]
+    if budget:
+        layers.append(alt.Chart(pl.DataFrame({"Budget": [budget]})).mark_rule(strokeDash=[2, 4]).encode(y="Budget:Q"))
+    return alt.layer(*layers).properties(title=title, height=300).configure(locale=charts.GERMAN_LOCALE)
+
+
+def render() -> None:
+    ui.page_header("Fördermittel", f"{ui.region_label()} — Programme, Bewilligungen, Abrufe und Ausgaben")
+    if not data.warehouse_exists():
+        ui.missing_data_notice()
+        return
+    funding = data.funding()
+    if not funding.height:
+        st.info("Noch keine Förderprogramme im Projektregister (Seite **Verwaltung** oder Excel-Import).")
+        return
+    totals = funding.filter(pl.col("town_ags").is_null())
+    ids = totals["programme_id"].to_list()
+    names = dict(zip(ids, totals["programme"]))
+    programme_id = st.selectbox("Förderprogramm", ids, format_func=lambda i: names[i])
+    total = totals.row(ids.index(programme_id), named=True)
+    st.markdown(
+        f"**Fördergeber:** {total['funder']} · **Laufzeit:** {fmt_date(total['programme_start'])} bis "
+        f"{fmt_date(total['programme_end'])} · **Förderquote:** "
+        f"{'–' if total['rate'] is None else fmt_number(total['rate'], 0) + ' %'} · **Eigenanteil:** {euro(total['own_share'])}"
+    )
+    cols = st.columns(5)
+    cols[0].metric("Gesamtbudget", euro(total["budget"]))
+    cols[1].metric("Bewilligt", euro(total["committed"]))
+    cols[2].metric("Abgerufen", euro(total["called"]), percent(total["share_called"]) + " der Bewilligung", delta_color="off")
+    cols[3].metric("Ausgegeben", euro(total["spent"]), percent(total["share_spent"]) + " der Bewilligung", delta_color="off")
+    cols[4].metric("Rest bei Laufzeitende (Prognose)", euro(total["projected_left_at_end"]))
+    st.markdown(f"**Bewertung:** {PLAN_STATUS[total['plan_status']]}")
+
+    towns = funding.filter((pl.col("programme_id") == programme_id) & pl.col("town_ags").is_not_null())
+    for row in towns.filter(pl.col("plan_status").is_in(["verzoegert", "ueberzogen"])).iter_rows(named=True):
+        st.warning(
+            f"**{row['town_name']}:** {PLAN_STATUS[row['plan_status']].split(' ', 1)[1]} – {percent(row['share_spent'])} "
+            f"ausgegeben bei {percent(row['share_of_time'])} der Laufzeit."
+        )
+    town_names = {None: "Programm gesamt"} | dict(zip(towns["town_ags"], towns["town_name"]))
+    town = st.selectbox("Verlauf für", list(town_names), format_func=town_names.__getitem__)
+    timeline = data.funding_timeline(programme_id, town)
+    if timeline.height:
+        budget = total["budget"] if town is None else towns.filter(pl.col("town_ags") == town)["allocation"][0]
+        st.altair_chart(_timeline_chart(timeline, f"{names[programme_id]} – {town_names[town]}", budget), width="stretch")
+    else:
+        st.caption("Noch keine Buchungen.")
+    if towns.height:
+        st.subheader("Je Stadt")
+        st.dataframe(_town_table(towns), hide_index=True, width="stretch")
+    st.caption(
+        f"Prognose: Ausgaben im bisherigen Tempo bis zum Laufzeitende fortgeschrieben. „Verzögert“: der ausgegebene "
+        f"Anteil liegt mehr als 20 Prozentpunkte hinter dem Anteil der abgelaufenen Laufzeit. Stand: {fmt_date(total['as_of'])}. "
+        "Quelle: Projektregister des Kreises."
+    )

@@ -1,0 +1,263 @@
+"""Verwaltung: editing the project register (measures, KPI measurements, funding records, …) in
+tables and a quick form, with the same validation as the Excel import; the history of every
+change with who/when/old/new, and undo.
+
+Edits go to the register's own store, never into the warehouse; the warehouse is rebuilt after
+each save so that every page shows the change. An edit made on data someone else has changed
+in the meantime is refused (each row remembers the version it was loaded with).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import polars as pl
+import streamlit as st
+
+from dashboard import data, ui
+from pipelines.errors import RefreshBusyError, XRegionError
+from pipelines.german import fmt_datetime
+from pipelines.refresh import refresh
+from pipelines.register.model import ENTITIES, Field, ValueProblem, parse_value
+from pipelines.register.store import Change, RegisterStore, RegisterValidationError, StaleEditError
+from pipelines.sources.register import ensure_seeded
+
+EDITABLE = ["measurements", "measures", "kpis", "funding_records", "programmes", "allocations", "fields", "towns"]
+KEY_COLUMN = "_key"
+
+
+def store() -> RegisterStore:
+    return ensure_seeded(data.settings())
+
+
+def current_user() -> str:
+    """The signed-in user (OIDC), or the local single user."""
+    try:
+        if st.user.is_logged_in:
+            return str(st.user.get("email") or st.user.get("name"))
+    except Exception:  # no authentication configured
+        pass
+    return "lokal (ohne Anmeldung)"
+
+
+def _names(entity_name: str) -> dict[str, str]:
+    """key → display name for references shown by name (Handlungsfelder, towns)."""
+    return {r["id" if entity_name == "fields" else "ags"]: r["name"] for _, _, r in store().records(entity_name)}
+
+
+def _display(field: Field, value, names: dict[str, dict[str, str]]):
+    if field.kind == "towns":
+        return ", ".join(names["towns"].get(v, v) for v in value or [])
+    if field.kind == "ref" and field.ref in names:
+        return names[field.ref].get(value, value)
+    return value
+
+
+def _column_config(entity, names, records) -> dict:
+    config = {KEY_COLUMN: None}
+    for f in entity.fields:
+        label = f.header + (" *" if f.required else "")
+        if f.kind == "date":
+            config[f.header] = st.column_config.DateColumn(label, format="DD.MM.YYYY", help=f.help or None)
+        elif f.kind in ("number", "int"):
+            config[f.header] = st.column_config.NumberColumn(label, format="localized", help=f.help or None)
+        elif f.kind == "choice":
+            config[f.header] = st.column_config.SelectboxColumn(label, options=list(f.choices))
+        elif f.kind == "ref":
+            options = sorted(names[f.ref].values()) if f.ref in names else sorted(k for k, _, _ in store().records(f.ref))
+            config[f.header] = st.column_config.SelectboxColumn(label, options=options)
+        else:
+            config[f.header] = st.column_config.TextColumn(label, help=f.help or None)
+    return config
+
+
+def _table_editor(entity_name: str) -> None:
+    entity = ENTITIES[entity_name]
+    snapshot_key = f"snapshot_{entity_name}"
+    records = store().records(entity_name)
+    if snapshot_key not in st.session_state:
+        # the versions the user is editing on; a save checks them against the store
+        st.session_state[snapshot_key] = {key: version for key, version, _ in records}
+    loaded = st.session_state[snapshot_key]
+    names = {"fields": _names("fields"), "towns": _names("towns")}
+    shown = [(k, r) for k, _, r in records if k in loaded]
+    frame = pl.DataFrame(
+        {KEY_COLUMN: [k for k, _ in shown]}
+        | {f.header: [_display(f, r.get(f.name), names) for _, r in shown] for f in entity.fields},
+        schema={KEY_COLUMN: pl.String} | {f.header: _polars_type(f) for f in entity.fields},
+    )
+    st.caption(entity.description + " Pflichtfelder sind mit * markiert. Zeilen hinzufügen: unten in der Tabelle; löschen: Zeile markieren und Entf.")
+    edited = st.data_editor(
+        frame.to_pandas(), num_rows="dynamic", hide_index=True, width="stretch",
+        column_config=_column_config(entity, names, records), key=f"editor_{entity_name}",
+    )  # fmt: skip
+    left, right = st.columns([1, 4])
+    if left.button("Speichern", type="primary", key=f"save_{entity_name}"):
+        changes, problems = _changes(entity_name, frame, pl.from_pandas(edited), loaded)
+        if problems:
+            st.error("Nicht gespeichert: " + "; ".join(problems))
+        elif not changes:
+            st.info("Keine Änderungen.")
+        else:
+            _save(changes, f"Bearbeitung in der App: {entity.sheet}", [snapshot_key])
+    if right.button("Neu laden (Änderungen anderer übernehmen)", key=f"reload_{entity_name}"):
+        st.session_state.pop(snapshot_key, None)
+        st.session_state.pop(f"editor_{entity_name}", None)
+        st.rerun()
+
+
+def _polars_type(f: Field):
+    return {"date": pl.Date, "number": pl.Float64, "int": pl.Float64}.get(f.kind, pl.String)
+
+
+def _changes(entity_name: str, before: pl.DataFrame, after: pl.DataFrame, versions: dict) -> tuple[list[Change], list[str]]:
+    entity = ENTITIES[entity_name]
+    changes, problems = [], []
+    original = {row[KEY_COLUMN]: row for row in before.iter_rows(named=True)}
+    kept = set()
+    for number, row in enumerate(after.iter_rows(named=True), start=1):
+        key = row.get(KEY_COLUMN)
+        if key is not None and key == key:  # pandas NaN for new rows
+            kept.add(key)
+            if all(_same(row[f.header], original[key][f.header]) for f in entity.fields):
+                continue
+        record = {}
+        for f in entity.fields:
+            value = row[f.header]
+            try:
+                record[f.name] = parse_value(f, None if value != value else value)  # NaN → empty
+            except ValueProblem as exc:
+                problems.append(f"Zeile {number}, Spalte „{f.header}“: {exc}")
+        if key is not None and key == key:
+            changes.append(Change(entity_name, key, record, versions.get(key)))
+        else:
+            changes.append(Change(entity_name, None, record, None))
+    for key in original.keys() - kept:
+        changes.append(Change(entity_name, key, None, versions.get(key)))
+    return changes, problems
+
+
+def _same(a, b) -> bool:
+    if a is None or a != a:
+        return b is None or b != b
+    if hasattr(a, "date") and not isinstance(a, date):
+        a = a.date()
+    return a == b
+
+
+def _save(changes: list[Change], reason: str, forget: list[str]) -> None:
+    try:
+        number = store().apply(changes, current_user(), reason)
+    except (StaleEditError, RegisterValidationError) as exc:
+        st.error(f"{exc.message} {exc.hint}")
+        return
+    for key in forget:
+        st.session_state.pop(key, None)
+    _rebuild(f"Gespeichert (Änderung Nr. {number}).")
+
+
+def _rebuild(done: str) -> None:
+    with st.spinner("Der Datenbestand wird mit der Änderung neu gebaut …"):
+        try:
+            refresh(data.settings(), selected=[])
+        except RefreshBusyError:
+            st.session_state["flash"] = (
+                f"{done} Gerade läuft eine Aktualisierung; die Änderung ist gespeichert und erscheint nach der nächsten."
+            )
+            st.rerun()
+        except XRegionError as exc:
+            st.session_state["flash"] = f"{done} Der Datenbestand konnte nicht neu gebaut werden: {exc}"
+            st.rerun()
+    st.session_state["flash"] = f"{done} Alle Seiten zeigen den neuen Stand."
+    st.rerun()
+
+
+def _measurement_form() -> None:
+    kpis = {k: r for k, _, r in store().records("kpis")}
+    if not kpis:
+        st.caption("Noch keine Kennzahlen angelegt.")
+        return
+    with st.form("messwert", clear_on_submit=True):
+        kpi = st.selectbox("Kennzahl", list(kpis), format_func=lambda k: f"{k} · {kpis[k]['title']} ({kpis[k]['unit']})")
+        when = st.date_input("Datum", value=date.today(), format="DD.MM.YYYY")
+        value = st.number_input("Wert", value=None, step=1.0, format="%.2f")
+        note = st.text_input("Quelle / Bemerkung")
+        submitted = st.form_submit_button("Messwert speichern", type="primary")
+    if submitted:
+        if value is None:
+            st.error("Nicht gespeichert: Bitte einen Wert eingeben.")
+            return
+        record = {"kpi": kpi, "date": when, "value": value, "source": note or None}
+        key = ENTITIES["measurements"].key_of(record)
+        existing = {k: v for k, v, _ in store().records("measurements")}
+        change = Change("measurements", key if key in existing else None, record, existing.get(key))
+        _save([change], "Messwert erfasst", ["snapshot_measurements", "editor_measurements"])
+
+
+def _history() -> None:
+    history = store().history()
+    if not history:
+        st.caption("Noch keine Änderungen.")
+        return
+    sets = {}
+    for h in history:
+        sets.setdefault(h["change_set"], h | {"n": 0})["n"] += 1
+    st.dataframe(
+        pl.DataFrame(
+            {
+                "Nr.": list(sets),
+                "Zeitpunkt": [fmt_datetime(s["at"]) for s in sets.values()],
+                "Wer": [s["who"] for s in sets.values()],
+                "Anlass": [s["reason"] for s in sets.values()],
+                "Einträge": [s["n"] for s in sets.values()],
+                "Rückgängig gemacht durch": [str(s["undone_by"]) if s["undone_by"] else "" for s in sets.values()],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    chosen = st.selectbox("Änderung ansehen", list(sets), format_func=lambda n: f"Nr. {n} – {sets[n]['reason']}")
+    rows = []
+    for h in (h for h in history if h["change_set"] == chosen):
+        old, new = json.loads(h["old"] or "{}"), json.loads(h["new"] or "{}")
+        entity = ENTITIES[h["entity"]]
+        for f in entity.fields:
+            if old.get(f.name) != new.get(f.name):
+                rows.append({"Blatt": entity.sheet, "Eintrag": h["key"], "Feld": f.header,
+                             "Alt": _text(old.get(f.name)) if h["old"] else "(neu)",
+                             "Neu": _text(new.get(f.name)) if h["new"] else "(gelöscht)"})  # fmt: skip
+    st.dataframe(pl.DataFrame(rows), hide_index=True, width="stretch")
+    if not sets[chosen]["undone_by"] and st.button(f"Änderung Nr. {chosen} rückgängig machen"):
+        try:
+            number = store().undo(chosen, current_user())
+        except XRegionError as exc:
+            st.error(f"{exc.message} {exc.hint}".strip())
+            return
+        for name in EDITABLE:
+            st.session_state.pop(f"snapshot_{name}", None)
+            st.session_state.pop(f"editor_{name}", None)
+        _rebuild(f"Änderung Nr. {chosen} rückgängig gemacht (als Änderung Nr. {number}).")
+
+
+def _text(value) -> str:
+    if isinstance(value, list):
+        return ", ".join(value)
+    return "" if value is None else str(value)
+
+
+def render() -> None:
+    ui.page_header("Verwaltung", "Projektregister pflegen: Maßnahmen, Kennzahlen, Fördermittel")
+    if flash := st.session_state.pop("flash", None):
+        st.success(flash)
+    st.caption(f"Angemeldet als: {current_user()}. Jede Änderung wird mit Person, Zeitpunkt, altem und neuem Wert festgehalten.")
+    tab_quick, tab_tables, tab_history = st.tabs(["Messwert erfassen", "Tabellen bearbeiten", "Verlauf und Rückgängig"])
+    with tab_quick:
+        _measurement_form()
+    with tab_tables:
+        entity_name = st.radio(
+            "Was bearbeiten?", EDITABLE, format_func=lambda n: ENTITIES[n].sheet, horizontal=True, key="entity"
+        )
+        _table_editor(entity_name)
+    with tab_history:
+        _history()

@@ -1,0 +1,82 @@
+"""Handlungsfelder, Fördermittel and Verwaltung with the fixture register (AppTest)."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pipelines.config import load_settings
+from pipelines.refresh import import_files
+from pipelines.register.store import RegisterStore
+from tests.support import register_fixtures as rf
+from tests.test_app import texts
+
+
+@pytest.fixture
+def register_env(env, monkeypatch, tmp_path):
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    import_files(load_settings(), [rf.workbook(tmp_path / "register.xlsx")])
+    return env
+
+
+def page(module: str) -> AppTest:
+    return AppTest.from_string(f"from dashboard.pages import {module}\n{module}.render()", default_timeout=60).run()
+
+
+def test_handlungsfelder_shows_status_in_words_and_the_overdue_milestone(register_env):
+    at = page("handlungsfelder")
+    assert not at.exception
+    text = texts(at)
+    assert "Wirtschaft" in text and "Verwaltung" in text
+    assert "Überfällig:** Dorfladen – „Eröffnung“ war fällig am 30.06.2025" in "\n".join(e.value for e in at.error)
+    table = at.dataframe[0].value
+    assert table["Stand"].tolist() == ["zu langsam"]  # 6 of 10 at 2025-12-31, the path expects ~10
+    assert table["Letzter Wert"].tolist() == ["6 Standorte"]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["zu langsam"] == "1" and metrics["Ziel erreicht"] == "0"
+
+
+def test_foerdermittel_shows_programme_totals_and_towns(register_env):
+    at = page("foerdermittel")
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Bewilligt"] == "100.000 €" and metrics["Ausgegeben"] == "15.000 €"
+    towns = at.dataframe[0].value
+    assert towns["Stadt"].tolist() == ["Bad Driburg", "Höxter"]
+    assert towns["Anteil ausgegeben"].tolist() == ["25 %", "0 %"]
+
+
+def test_the_quick_form_saves_a_measurement_and_rebuilds(register_env):
+    at = page("verwaltung")
+    assert not at.exception
+    at.number_input[0].set_value(10.0)
+    at.button[0].click().run()  # "Messwert speichern" (form submit)
+    assert not at.exception
+    assert "Alle Seiten zeigen den neuen Stand" in at.success[0].value
+    values = [r["value"] for _, _, r in RegisterStore(load_settings().register_store).records("measurements")]
+    assert 10.0 in values
+    assert page("handlungsfelder").dataframe[0].value["Stand"].tolist() == ["Ziel erreicht"]
+
+
+def test_table_edits_become_changes_with_the_loaded_versions(register_env):
+    """What the table editor hands to the store: edited rows with the version they were loaded
+    with (so a stale save is refused there), new rows without, deleted rows by key."""
+    import polars as pl
+
+    from dashboard.pages import verwaltung
+
+    before = pl.DataFrame({"_key": ["K1 | 31.12.2025"], "Kennzahl": ["K1"], "Datum": [None], "Wert": [6.0],
+                           "Quelle / Bemerkung": [None]}, schema_overrides={"Datum": pl.Date})  # fmt: skip
+    after = pl.concat(
+        [before.with_columns(pl.lit(8.0).alias("Wert")),
+         pl.DataFrame({"_key": [None], "Kennzahl": ["K1"], "Datum": [None], "Wert": [3.0], "Quelle / Bemerkung": [None]},
+                      schema=before.schema)]
+    )  # fmt: skip
+    changes, problems = verwaltung._changes("measurements", before, after, {"K1 | 31.12.2025": 4})
+    assert [(c.key, c.expected_version, c.data["value"]) for c in changes] == [
+        ("K1 | 31.12.2025", 4, 8.0), (None, None, 3.0),
+    ]  # fmt: skip
+    assert problems == ["Zeile 1, Spalte „Datum“: Pflichtfeld ist leer", "Zeile 2, Spalte „Datum“: Pflichtfeld ist leer"]
+    deleted, _ = verwaltung._changes("measurements", before, before.clear(), {"K1 | 31.12.2025": 4})
+    assert [(c.key, c.data, c.expected_version) for c in deleted] == [("K1 | 31.12.2025", None, 4)]
