@@ -80,3 +80,19 @@ def test_table_edits_become_changes_with_the_loaded_versions(register_env):
     assert problems == ["Zeile 1, Spalte „Datum“: Pflichtfeld ist leer", "Zeile 2, Spalte „Datum“: Pflichtfeld ist leer"]
     deleted, _ = verwaltung._changes("measurements", before, before.clear(), {"K1 | 31.12.2025": 4})
     assert [(c.key, c.data, c.expected_version) for c in deleted] == [("K1 | 31.12.2025", None, 4)]
+
+
+def test_every_page_of_the_demo_says_beispieldaten(env, monkeypatch):
+    from pipelines.refresh import refresh
+
+    for key, value in {**env, "XREGION_DEMO": "1"}.items():
+        monkeypatch.setenv(key, value)
+    refresh(load_settings(), selected=[])
+    for module in ("handlungsfelder", "foerdermittel", "verwaltung", "daten", "indikatoren", "karte"):
+        at = page(module) if module != "daten" else AppTest.from_string(
+            "from dashboard.pages import daten\ndaten.render()", default_timeout=60).run()  # fmt: skip
+        assert not at.exception
+        assert any("Beispieldaten" in w.value for w in at.warning), module
+    funding = page("foerdermittel")
+    funding.selectbox[0].select("SC").run()
+    assert any("verzögert" in w.value for w in funding.warning)  # the demo has towns off plan
