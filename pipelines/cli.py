@@ -21,6 +21,7 @@ from rich.table import Table
 from pipelines import PROJECT_ROOT
 from pipelines.config import Settings, load_settings
 from pipelines.errors import XRegionError
+from pipelines.german import fmt_number
 from pipelines.progress import Reporter
 
 app = typer.Typer(
@@ -90,6 +91,50 @@ def import_(paths: list[Path] = typer.Argument(..., help="Von Hand heruntergelad
 
     matches, _ = import_files(_settings(), paths, ConsoleReporter())
     console.print(f"[green]✓[/green] {len(matches)} Datei(en) eingelesen, Datenbestand neu gebaut.")
+
+
+@app.command()
+def sql(
+    query: str = typer.Argument(..., help="Eine SQL-Abfrage (nur lesend) über dem Schema marts."),
+    csv: bool = typer.Option(False, "--csv", help="Ergebnis als CSV (Semikolon, Dezimalkomma) auf die Standardausgabe."),
+    max_rows: int = typer.Option(10_000, help="Höchstens so viele Zeilen."),
+    timeout: float = typer.Option(60.0, help="Abbruch nach so vielen Sekunden."),
+) -> None:
+    """Lesende SQL-Abfrage auf dem Warehouse (ohne Datei- und Netzzugriff)."""
+    from pipelines.sqlconsole import run_query
+
+    result = run_query(_settings().db_path, query, timeout_s=timeout, max_rows=max_rows)
+    if csv:
+        sys.stdout.write(_german_csv(result.frame))
+    else:
+        table = Table(*result.frame.columns)
+        for row in result.frame.iter_rows():
+            table.add_row(*("" if v is None else (fmt_number(v, 2) if isinstance(v, float) else str(v)) for v in row))
+        Console().print(table)
+    if result.truncated:
+        console.print(f"[yellow]Hinweis:[/yellow] nur die ersten {fmt_number(max_rows)} Zeilen.")
+
+
+def _german_csv(frame) -> str:
+    """Semicolon-separated with decimal commas, as German Excel reads it."""
+    import polars as pl
+
+    return frame.with_columns(
+        pl.col(c).cast(pl.String).str.replace(".", ",", literal=True) for c, t in frame.schema.items() if t.is_float()
+    ).write_csv(separator=";")
+
+
+@app.command()
+def export(
+    parquet: Optional[Path] = typer.Option(None, "--parquet", help="Alle Tabellen von marts als Parquet in dieses Verzeichnis."),
+) -> None:
+    """Daten exportieren (Parquet aller marts)."""
+    from pipelines.sqlconsole import export_parquet
+
+    if parquet is None:
+        raise typer.BadParameter("Bitte ein Ziel angeben, z. B. --parquet export/")
+    for path in export_parquet(_settings().db_path, parquet):
+        console.print(f"geschrieben: {path}")
 
 
 @app.command("register-template")

@@ -72,3 +72,18 @@ def test_a_wrong_region_setting_is_reported_before_anything_runs(env, ags):
     result = xregion({**env, "XREGION_REGION": ags}, "status")
     assert result.returncode == 2
     assert "kein Kreisschlüssel in NRW" in result.stderr
+
+
+def test_sql_and_parquet_export_from_the_command_line(env, tmp_path):
+    table = tmp_path / "12411-15i.csv"
+    table.write_bytes(itnrw_tables.population_table())
+    assert xregion(env, "import", str(table)).returncode == 0
+    result = xregion(env, "sql", "--csv", "SELECT name, area_km2 FROM regions WHERE ags = '05762020'")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["name;area_km2", "Höxter;14,25"]
+    refused = xregion(env, "sql", "SELECT * FROM read_csv('/etc/passwd')")
+    assert refused.returncode == 2 and "gesperrt" in refused.stderr
+    out = tmp_path / "parquet"
+    exported = xregion(env, "export", "--parquet", str(out))
+    assert exported.returncode == 0, exported.stderr
+    assert (out / "regions.parquet").exists() and (out / "kpi_progress.parquet").exists()

@@ -6,7 +6,8 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import data, ui
+from dashboard import data, downloads, ui
+from pipelines import sqlconsole
 from pipelines.german import fmt_date, fmt_datetime, fmt_number
 from pipelines.status import SourceOverview
 
@@ -76,6 +77,44 @@ def _catalogue_section() -> None:
     )
 
 
+def _sql_console() -> None:
+    st.subheader("SQL-Konsole (nur lesend)")
+    st.caption(
+        "Abfragen über dem Schema `marts` (siehe README, „Für Analystinnen und Analysten“). Die Konsole liest nur: "
+        f"keine Änderungen, kein Datei- oder Netzzugriff; Abbruch nach {fmt_number(sqlconsole.DEFAULT_TIMEOUT_S)} "
+        f"Sekunden, höchstens {fmt_number(sqlconsole.DEFAULT_MAX_ROWS)} Zeilen."
+    )
+    with st.expander("Tabellen und Spalten"):
+        st.dataframe(
+            data.query(
+                "SELECT table_name AS Tabelle, column_name AS Spalte, data_type AS Typ FROM information_schema.columns "
+                "WHERE table_schema = 'marts' ORDER BY table_name, ordinal_position"
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+    example = st.selectbox("Beispielabfrage", list(sqlconsole.EXAMPLES), key="sql_example")
+    sql = st.text_area("SQL", value=sqlconsole.EXAMPLES[example], height=140, key=f"sql_{example}")
+    if st.button("Abfrage ausführen", type="primary"):
+        try:
+            st.session_state["sql_result"] = sqlconsole.run_query(data.settings().db_path, sql)
+        except sqlconsole.QueryRefused as exc:
+            st.session_state.pop("sql_result", None)
+            st.error(f"{exc.message} {exc.hint}".strip())
+    result = st.session_state.get("sql_result")
+    if result is not None:
+        frame = result.frame
+        st.dataframe(frame, hide_index=True, width="stretch")
+        st.caption(f"{fmt_number(frame.height)} Zeilen" + (" (gekürzt)" if result.truncated else ""))
+        cols = st.columns(3)
+        cols[0].download_button("CSV (Excel)", lambda: downloads.german_csv(frame), "abfrage.csv", "text/csv")
+        cols[1].download_button(
+            "XLSX", lambda: downloads.xlsx(frame), "abfrage.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )  # fmt: skip
+        cols[2].download_button("Parquet", lambda: downloads.parquet(frame), "abfrage.parquet", "application/octet-stream")
+
+
 def render() -> None:
     ui.page_header("Daten", "Stand, Herkunft und Lizenz jeder Quelle")
     if not data.has_data():
@@ -90,4 +129,5 @@ def render() -> None:
         else:
             st.write("Noch keine Dateien.")
         _catalogue_section()
+        _sql_console()
         ui.built_at_caption()
