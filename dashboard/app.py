@@ -8,6 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from dashboard import auth
 from dashboard.pages import daten, foerdermittel, handlungsfelder, indikatoren, karte, placeholders, verwaltung
 
 st.set_page_config(page_title="XRegion Monitor", page_icon=str(Path(__file__).parent / "assets" / "favicon.png"), layout="wide")
@@ -34,7 +35,9 @@ pages = {
     ],
 }
 
-st.navigation(pages).run()
+if auth.sign_in_gate():
+    auth.sidebar_identity()
+    st.navigation(pages).run()
 
 if "warmed_up" not in st.session_state:
     # the map's class schemes need scipy (1–2 s to import): load it once in the background,

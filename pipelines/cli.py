@@ -166,7 +166,14 @@ def serve(
     address: str = typer.Option("127.0.0.1", help="Adresse; ohne Anmeldung (OIDC) nur lokal."),
 ) -> None:
     """Das Dashboard starten (http://127.0.0.1:8501)."""
+    from pipelines.config import auth_configured
+
     _settings()  # fail early with a clear message on a broken configuration
+    if address not in ("127.0.0.1", "localhost", "::1") and not auth_configured():
+        raise XRegionError(
+            f"Ohne Anmeldung (OIDC) läuft das Dashboard nur lokal; die Adresse {address} ist nicht erlaubt.",
+            "Anmeldung in .streamlit/secrets.toml einrichten (Abschnitt [auth], siehe README) oder ohne --address starten.",
+        )
     cmd = [
         sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "dashboard" / "app.py"),
         "--server.address", address, "--server.port", str(port),

@@ -82,6 +82,22 @@ class RegisterSettings(BaseModel):
     demo_workbook: Path = Path("data/register/demo.xlsx")
 
 
+class RoleSettings(BaseModel):
+    """Who may do what once sign-in (OIDC) is configured; e-mail addresses as the provider sends them."""
+
+    admins: list[str] = []
+    editors: list[str] = []
+    default: Literal["viewer", "editor"] = "viewer"
+
+    def role_of(self, email: str | None) -> str:
+        address = (email or "").strip().lower()
+        if address and address in {a.lower() for a in self.admins}:
+            return "admin"
+        if address and address in {e.lower() for e in self.editors}:
+            return "editor"
+        return self.default
+
+
 class HttpSettings(BaseModel):
     user_agent: str = "XRegionMonitor/0.1 (regional indicator dashboard of an NRW Kreis)"
     connect_timeout_s: float = 15
@@ -143,6 +159,7 @@ class Settings(BaseModel):
     indicators: IndicatorSettings = IndicatorSettings()
     # `register` in the file; renamed here because BaseModel has a method of that name
     project_register: RegisterSettings = Field(RegisterSettings(), alias="register")
+    roles: RoleSettings = RoleSettings()
 
     @property
     def db_path(self) -> Path:
@@ -199,6 +216,11 @@ def _secrets_from_file(path: Path) -> dict[str, str]:
         return {}
     data = _read_toml(path)
     return {key: str(data[key]) for key in SECRET_KEYS if key in data}
+
+
+def auth_configured(secrets_file: Path = SECRETS_FILE) -> bool:
+    """Sign-in (OIDC via Streamlit's st.login) is configured in .streamlit/secrets.toml."""
+    return secrets_file.exists() and "auth" in _read_toml(secrets_file)
 
 
 def _resolve(path: Path, base: Path) -> Path:

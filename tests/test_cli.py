@@ -87,3 +87,9 @@ def test_sql_and_parquet_export_from_the_command_line(env, tmp_path):
     exported = xregion(env, "export", "--parquet", str(out))
     assert exported.returncode == 0, exported.stderr
     assert (out / "regions.parquet").exists() and (out / "kpi_progress.parquet").exists()
+
+
+def test_without_sign_in_the_app_is_not_served_beyond_this_machine(env):
+    result = xregion(env, "serve", "--address", "0.0.0.0")
+    assert result.returncode == 2
+    assert "nur lokal" in result.stderr and "0.0.0.0" in result.stderr

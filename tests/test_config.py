@@ -61,3 +61,18 @@ def test_a_missing_config_file_says_what_to_do(tmp_path: Path):
     with pytest.raises(ConfigError) as err:
         load_settings(env={"XREGION_CONFIG": str(tmp_path / "fehlt.toml")})
     assert "fehlt" in err.value.message and "XREGION_CONFIG" in err.value.hint
+
+
+def test_roles_come_from_the_mapping_and_sign_in_from_the_secrets(tmp_path):
+    from pipelines.config import RoleSettings, auth_configured
+
+    roles = RoleSettings(admins=["Chefin@Kreis.example"], editors=["sr@kreis.example"])
+    assert roles.role_of("chefin@kreis.example") == "admin"
+    assert roles.role_of("sr@kreis.example") == "editor"
+    assert roles.role_of("buerger@example.org") == "viewer" and roles.role_of(None) == "viewer"
+    secrets = tmp_path / "secrets.toml"
+    assert not auth_configured(secrets)
+    secrets.write_text('XREGION_ITNRW_USER = "x"\n', encoding="utf-8")
+    assert not auth_configured(secrets)
+    secrets.write_text('[auth]\nredirect_uri = "https://monitor.kreis.example/oauth2callback"\n', encoding="utf-8")
+    assert auth_configured(secrets)

@@ -96,3 +96,68 @@ def test_every_page_of_the_demo_says_beispieldaten(env, monkeypatch):
     funding = page("foerdermittel")
     funding.selectbox[0].select("SC").run()
     assert any("verzögert" in w.value for w in funding.warning)  # the demo has towns off plan
+
+
+@pytest.fixture
+def as_role(monkeypatch):
+    """Pretend sign-in is configured and this role is signed in."""
+    from dashboard import auth
+
+    def sign_in(role: str):
+        monkeypatch.setattr(auth, "identity", lambda: auth.Identity(f"test-{role}", f"{role}@kreis.example", role, False))
+
+    return sign_in
+
+
+def test_a_viewer_sees_no_editing_controls(register_env, as_role):
+    as_role("viewer")
+    at = page("verwaltung")
+    assert not at.exception
+    assert "erlaubt keine Änderungen" in at.info[0].value
+    labels = [b.label for b in at.button]
+    assert "Messwert speichern" not in labels and "Speichern" not in labels
+    assert not any(label.endswith("rückgängig machen") for label in labels)
+
+
+@pytest.mark.parametrize(
+    ("role", "entity", "allowed"),
+    [("viewer", "measurements", False), ("viewer", "funding_records", False), ("viewer", "measures", False),
+     ("editor", "measurements", True), ("editor", "fields", False), ("editor", "towns", False),
+     ("admin", "fields", True)],
+)  # fmt: skip
+def test_every_editing_action_checks_the_role_on_the_server(register_env, as_role, monkeypatch, role, entity, allowed):
+    from dashboard.pages import verwaltung
+    from pipelines.register.store import Change
+
+    as_role(role)
+    store = RegisterStore(load_settings().register_store)
+    key, version, record = store.records(entity)[0]
+    changed = dict(record)
+    text_field = next(f.name for f in verwaltung.ENTITIES[entity].fields if f.kind == "text" and f.name not in verwaltung.ENTITIES[entity].key)
+    changed[text_field] = "geändert"
+    errors, rebuilt = [], []
+    monkeypatch.setattr(verwaltung.st, "error", errors.append)
+    monkeypatch.setattr(verwaltung, "_rebuild", rebuilt.append)
+    verwaltung._save([Change(entity, key, changed, version)], "Test", [])
+    after = next(r for k, _, r in store.records(entity) if k == key)
+    assert (after[text_field] == "geändert") is allowed
+    assert bool(errors) is (not allowed)
+    if not allowed:
+        assert "nicht erlaubt" in errors[0]
+
+
+def test_undo_checks_the_role_too(register_env, as_role, monkeypatch):
+    from dashboard.pages import verwaltung
+
+    as_role("viewer")
+    assert not any("rückgängig" in b.label for b in page("verwaltung").button)  # no button for a viewer
+    errors, rebuilt = [], []
+    monkeypatch.setattr(verwaltung.st, "error", errors.append)
+    monkeypatch.setattr(verwaltung, "_rebuild", rebuilt.append)
+    store = RegisterStore(load_settings().register_store)
+    before = store.history()
+    verwaltung._undo(before[0]["change_set"], {"measurements"})  # as if called anyway
+    assert "nicht erlaubt" in errors[0] and store.history() == before and not rebuilt
+    as_role("editor")
+    verwaltung._undo(before[0]["change_set"], {"towns"})  # structure: admins only
+    assert "nicht erlaubt" in errors[1] and store.history() == before

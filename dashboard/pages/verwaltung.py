@@ -15,7 +15,7 @@ from datetime import date
 import polars as pl
 import streamlit as st
 
-from dashboard import data, ui
+from dashboard import auth, data, ui
 from pipelines.errors import RefreshBusyError, XRegionError
 from pipelines.german import fmt_datetime
 from pipelines.refresh import refresh
@@ -31,14 +31,16 @@ def store() -> RegisterStore:
     return ensure_seeded(data.settings())
 
 
+STRUCTURE = {"towns", "fields"}  # changing what the register is about: admins only
+
+
 def current_user() -> str:
-    """The signed-in user (OIDC), or the local single user."""
-    try:
-        if st.user.is_logged_in:
-            return str(st.user.get("email") or st.user.get("name"))
-    except Exception:  # no authentication configured
-        pass
-    return "lokal (ohne Anmeldung)"
+    who = auth.identity()
+    return f"{who.name} <{who.email}>" if who.email and who.email != who.name else who.name
+
+
+def _role_for(entities: set[str]) -> str:
+    return "admin" if entities & STRUCTURE else "editor"
 
 
 def _names(entity_name: str) -> dict[str, str]:
@@ -148,8 +150,9 @@ def _same(a, b) -> bool:
 
 def _save(changes: list[Change], reason: str, forget: list[str]) -> None:
     try:
+        auth.require(_role_for({c.entity for c in changes}), "Das Speichern von Änderungen")
         number = store().apply(changes, current_user(), reason)
-    except (StaleEditError, RegisterValidationError) as exc:
+    except (StaleEditError, RegisterValidationError, auth.PermissionDenied) as exc:
         st.error(f"{exc.message} {exc.hint}")
         return
     for key in forget:
@@ -228,16 +231,23 @@ def _history() -> None:
                              "Alt": _text(old.get(f.name)) if h["old"] else "(neu)",
                              "Neu": _text(new.get(f.name)) if h["new"] else "(gelöscht)"})  # fmt: skip
     st.dataframe(pl.DataFrame(rows), hide_index=True, width="stretch")
+    if not auth.allowed("editor"):
+        return
     if not sets[chosen]["undone_by"] and st.button(f"Änderung Nr. {chosen} rückgängig machen"):
-        try:
-            number = store().undo(chosen, current_user())
-        except XRegionError as exc:
-            st.error(f"{exc.message} {exc.hint}".strip())
-            return
-        for name in EDITABLE:
-            st.session_state.pop(f"snapshot_{name}", None)
-            st.session_state.pop(f"editor_{name}", None)
-        _rebuild(f"Änderung Nr. {chosen} rückgängig gemacht (als Änderung Nr. {number}).")
+        _undo(chosen, {h["entity"] for h in history if h["change_set"] == chosen})
+
+
+def _undo(change_set: int, touched: set[str]) -> None:
+    try:
+        auth.require(_role_for(touched), "Das Rückgängigmachen von Änderungen")
+        number = store().undo(change_set, current_user())
+    except XRegionError as exc:
+        st.error(f"{exc.message} {exc.hint}".strip())
+        return
+    for name in EDITABLE:
+        st.session_state.pop(f"snapshot_{name}", None)
+        st.session_state.pop(f"editor_{name}", None)
+    _rebuild(f"Änderung Nr. {change_set} rückgängig gemacht (als Änderung Nr. {number}).")
 
 
 def _text(value) -> str:
@@ -251,12 +261,20 @@ def render() -> None:
     if flash := st.session_state.pop("flash", None):
         st.success(flash)
     st.caption(f"Angemeldet als: {current_user()}. Jede Änderung wird mit Person, Zeitpunkt, altem und neuem Wert festgehalten.")
+    if not auth.allowed("editor"):
+        st.info(
+            f"Ihre Rolle ({auth.ROLE_DE[auth.identity().role]}) erlaubt keine Änderungen. Hier sehen Sie den Verlauf; "
+            "Bearbeitungsrechte vergibt die Administration."
+        )
+        _history()
+        return
     tab_quick, tab_tables, tab_history = st.tabs(["Messwert erfassen", "Tabellen bearbeiten", "Verlauf und Rückgängig"])
     with tab_quick:
         _measurement_form()
     with tab_tables:
+        editable = [n for n in EDITABLE if auth.allowed(_role_for({n}))]
         entity_name = st.radio(
-            "Was bearbeiten?", EDITABLE, format_func=lambda n: ENTITIES[n].sheet, horizontal=True, key="entity"
+            "Was bearbeiten?", editable, format_func=lambda n: ENTITIES[n].sheet, horizontal=True, key="entity"
         )
         _table_editor(entity_name)
     with tab_history:
