@@ -9,13 +9,13 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard import auth
-from dashboard.pages import daten, foerdermittel, handlungsfelder, indikatoren, karte, placeholders, verwaltung
+from dashboard.pages import daten, foerdermittel, handlungsfelder, indikatoren, karte, placeholders, verwaltung, wochenblick
 
 st.set_page_config(page_title="XRegion Monitor", page_icon=str(Path(__file__).parent / "assets" / "favicon.png"), layout="wide")
 
 pages = {
     "Überblick": [
-        st.Page(placeholders.wochenblick, title="Wochenblick", icon=":material/calendar_month:", url_path="wochenblick", default=True),
+        st.Page(wochenblick.render, title="Wochenblick", icon=":material/calendar_month:", url_path="wochenblick", default=True),
     ],
     "Statistik": [
         st.Page(indikatoren.render, title="Indikatoren", icon=":material/show_chart:", url_path="indikatoren"),

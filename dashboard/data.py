@@ -183,3 +183,43 @@ def funding_timeline(programme_id: str, town_ags: str | None) -> pl.DataFrame:
         "WHERE programme_id = ? AND town_ags IS NOT DISTINCT FROM ? ORDER BY date",
         [programme_id, town_ags],
     )
+
+
+def releases_since(since) -> pl.DataFrame:
+    """Official tables whose release (Stand) or download is on or after `since`."""
+    return query(
+        "WITH t AS (SELECT table_code, max(last_period) AS last_period, max(data_stand) AS data_stand, "
+        "  string_agg(title, ', ' ORDER BY position) AS indicators FROM marts.indicators "
+        "  WHERE status = 'ok' AND kind = 'base' GROUP BY table_code), "
+        "f AS (SELECT split_part(item, '@', 1) AS table_code, max(fetched_at)::DATE AS fetched FROM meta.lineage "
+        "  WHERE source = 'itnrw' GROUP BY 1) "
+        "SELECT t.*, f.fetched FROM t LEFT JOIN f USING (table_code) "
+        "WHERE t.data_stand >= ? OR f.fetched >= ? ORDER BY t.data_stand DESC NULLS LAST",
+        [since, since],
+    )
+
+
+def measurements_entered_since(since) -> pl.DataFrame:
+    """KPI measurements added or changed in the register since `since` (not undone)."""
+    return query(
+        "SELECT h.at, h.who, m.kpi, k.title, k.unit, m.date, m.value FROM raw.register_history h "
+        "JOIN raw.register_measurements m ON h.key = m.kpi || ' | ' || strftime(m.date, '%d.%m.%Y') "
+        "JOIN raw.register_kpis k ON k.id = m.kpi "
+        "WHERE h.entity = 'measurements' AND NOT h.undone AND h.at::DATE >= ? ORDER BY h.at DESC",
+        [since],
+    )
+
+
+def measurement_series() -> pl.DataFrame:
+    return query("SELECT kpi, date, value FROM raw.register_measurements ORDER BY kpi, date")
+
+
+def headline_indicators() -> pl.DataFrame:
+    """For each Handlungsfeld its first listed indicator with values, for the configured Kreis."""
+    return query(
+        "WITH first AS (SELECT * FROM marts.indicators WHERE status = 'ok' AND listed "
+        "  QUALIFY row_number() OVER (PARTITION BY handlungsfeld ORDER BY position) = 1) "
+        "SELECT f.handlungsfeld, f.indicator_id, f.title, f.unit, f.direction, v.period, v.value, v.series_break "
+        "FROM first f JOIN marts.indicator_values v USING (indicator_id) WHERE v.ags = meta.region_ags() "
+        "ORDER BY f.handlungsfeld, v.period"
+    )

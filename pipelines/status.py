@@ -7,6 +7,7 @@ built yet or the last build failed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from pipelines.config import Settings
 from pipelines.german import fmt_date, fmt_datetime, fmt_number
@@ -25,6 +26,16 @@ class SourceOverview:
     state: SourceState
     files: list[RawFile]
     rows: int | None  # from the live warehouse; None when there is none
+    release_cycle_days: int | None = None
+
+    @property
+    def next_release_expected(self) -> date | None:
+        """When the publisher's next release is due: the last one (data date, else the day it
+        was fetched) plus the release cycle."""
+        if not self.release_cycle_days or not self.files:
+            return None
+        last = self.data_stand or max(f.fetched_at for f in self.files)
+        return date.fromisoformat(last[:10]) + timedelta(days=self.release_cycle_days)
 
     @property
     def has_data(self) -> bool:
@@ -70,6 +81,7 @@ def source_overview(
             state=states.get(s.name, SourceState()),
             files=store.current(s.name),
             rows=rows.get(s.name),
+            release_cycle_days=s.release_cycle_days,
         )
         for s in (sources if sources is not None else all_sources())
     ]

@@ -10,7 +10,7 @@ from pipelines.state import StateStore
 from tests.support import itnrw_tables
 from tests.support.fake_server import Reply
 
-PAGES = ["wochenblick", "nahversorgung", "praesentation"]
+PAGES = ["nahversorgung", "praesentation"]
 
 
 @pytest.fixture
@@ -42,7 +42,7 @@ def test_the_entry_script_navigates_to_the_start_page(with_data):
     at = AppTest.from_file("../dashboard/app.py", default_timeout=30).run()
     assert not at.exception
     assert at.title[0].value == "Wochenblick"
-    assert at.caption[0].value == "Kreis Höxter"
+    assert at.caption[0].value == "Kreis Höxter — was sich getan hat und was ansteht"
 
 
 @pytest.mark.parametrize("page", PAGES)

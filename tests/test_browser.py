@@ -241,3 +241,28 @@ def test_an_editor_enters_a_measurement_and_the_status_follows(browser, app_for_
     # a new page load (through the start page: sub-page URLs reloaded directly hit streamlit#7074)
     with clean_page(browser, app_for_editing, "handlungsfelder", "Handlungsfelder", "handlungsfelder-after") as page:
         assert metric_value(page, "Ziel erreicht") == "1"
+
+
+@pytest.fixture(scope="module")
+def app_demo(tmp_path_factory):
+    base = tmp_path_factory.mktemp("demo")
+    env = {**_env(base), "XREGION_DEMO": "1"}
+    tables = []
+    for code, body in itnrw_tables.catalogue_tables().items():
+        tables.append(base / f"{code}.csv")
+        tables[-1].write_bytes(body)
+    import_files(load_settings(env=env), tables)
+    with running_app(env) as url:
+        yield url
+
+
+def test_wochenblick_with_the_demo_register(browser, app_demo):
+    with clean_page(browser, app_demo, "", "Wochenblick", "wochenblick-demo") as page:
+        body = page.locator("body").inner_text()
+        assert "Beispieldaten" in body
+        for text in ("Stand je Handlungsfeld", "Online verfügbare Verwaltungsleistungen", "Was ist neu seit dem",
+                     "Neue amtliche Daten", "Fördermittel verzögert", "Aktualität der Quellen"):  # fmt: skip
+            assert text in body, text
+        page.mouse.wheel(0, 5000)  # charts below the fold are drawn when they come into view
+        page.locator('[data-testid="stVegaLiteChart"]').nth(2).wait_for(timeout=30_000)
+        assert page.locator('[data-testid="stVegaLiteChart"]').count() >= 3  # trend lines

@@ -18,14 +18,6 @@ def _coming(title: str, what: str) -> None:
     )
 
 
-def wochenblick() -> None:
-    _coming(
-        "Wochenblick",
-        "was sich seit letzter Woche geändert hat — neue amtliche Daten, KPI-Meldungen, fällige Meilensteine, "
-        "Fördermittelabruf — und den Stand je Handlungsfeld.",
-    )
-
-
 def nahversorgung() -> None:
     _coming("Nahversorgung", "wie viele Menschen einen Lebensmittelmarkt in 500 m und 1.000 m Entfernung haben.")
 

@@ -41,6 +41,8 @@ class Source:
     recognise: Callable[[str, bytes], ImportMatch | None]
     # fills the raw tables from the current raw files
     load: Callable[[duckdb.DuckDBPyConnection, RawStore, list[RawFile], Settings], None]
+    # how often the publisher releases new data (days), for "next release expected"; None: ongoing
+    release_cycle_days: int | None = None
 
 
 def all_sources() -> list[Source]:

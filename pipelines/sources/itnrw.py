@@ -250,4 +250,5 @@ SOURCE = Source(
     fetch=fetch,
     recognise=recognise,
     load=load,
+    release_cycle_days=365,  # annual tables / boundaries as of 31.12.
 )

@@ -1,0 +1,143 @@
+"""Wochenblick: the Smart Region manager's weekly look at everything — per Handlungsfeld the
+headline KPIs with their change and target status, what changed since last week (new official
+data, KPI measurements, milestones, funding off plan), and how fresh each source is."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import altair as alt
+import polars as pl
+import streamlit as st
+
+from dashboard import charts, data, ui
+from pipelines.german import fmt_date, fmt_datetime, fmt_number
+
+PERIODS = {7: "seit 7 Tagen", 14: "seit 14 Tagen", 30: "seit 30 Tagen", 90: "seit 90 Tagen"}
+
+
+def _number(value, unit: str) -> str:
+    if value is None:
+        return "–"
+    return f"{fmt_number(value, 0 if float(value).is_integer() else 1)} {unit}".strip()
+
+
+def _sparkline(points: pl.DataFrame, x: str = "date") -> alt.TopLevelMixin:
+    return (
+        alt.Chart(points)
+        .mark_line(point=True, strokeWidth=2, color=charts.REGION_COLOURS[0])
+        .encode(x=alt.X(f"{x}:T", axis=None), y=alt.Y("value:Q", axis=None, scale=alt.Scale(zero=False)),
+                tooltip=[alt.Tooltip(f"{x}:T", title="Datum", format="%d.%m.%Y"), alt.Tooltip("value:Q", title="Wert")])
+        .properties(height=60)
+        .configure_view(stroke=None)
+        .configure(locale=charts.GERMAN_LOCALE)
+    )  # fmt: skip
+
+
+def _field_card(name: str, kpis: pl.DataFrame, series: pl.DataFrame, headline: pl.DataFrame) -> None:
+    with st.container(border=True):
+        st.markdown(f"#### {name}")
+        for kpi in kpis.iter_rows(named=True):
+            delta = None
+            if kpi["latest_value"] is not None and kpi["previous_value"] is not None:
+                delta = f"{fmt_number(kpi['latest_value'] - kpi['previous_value'], 1)} seit {fmt_date(kpi['previous_date'])}"
+            st.metric(f"{kpi['title']} ({kpi['unit']})", _number(kpi["latest_value"], ""), delta,
+                      delta_color="normal" if kpi["direction"] == "steigen" else "inverse")  # fmt: skip
+            st.markdown(ui.KPI_STATUS[kpi["status"]])
+            points = series.filter(pl.col("kpi") == kpi["kpi_id"])
+            if points.height >= 2:
+                st.altair_chart(_sparkline(points), width="stretch")
+        if not kpis.height and headline.height:
+            first = headline.row(-1, named=True)
+            previous = headline.row(-2, named=True) if headline.height > 1 else None
+            delta = None
+            if previous and previous["series_break"] == first["series_break"]:
+                delta = f"{fmt_number(first['value'] - previous['value'], 1)} seit {fmt_date(previous['period'])}"
+            st.metric(f"{first['title']} ({first['unit']}; amtlich, Kreis)", _number(first["value"], ""), delta,
+                      delta_color={"up": "normal", "down": "inverse"}.get(first["direction"], "off"))  # fmt: skip
+            st.caption(f"Stand {fmt_date(first['period'])} · Quelle: IT.NRW")
+            if headline.height >= 2:
+                st.altair_chart(_sparkline(headline.rename({"period": "date"})), width="stretch")
+        if not kpis.height and not headline.height:
+            st.caption("Noch keine Kennzahlen.")
+
+
+def _changes(since: date) -> None:
+    st.subheader(f"Was ist neu seit dem {fmt_date(since)}?")
+    today = date.today()
+    found = False
+    for row in data.releases_since(since).iter_rows(named=True):
+        found = True
+        st.markdown(
+            f":material/new_releases: **Neue amtliche Daten:** Tabelle {row['table_code']} (Stand "
+            f"{fmt_date(row['data_stand'])}, Werte bis {fmt_date(row['last_period'])}) – {row['indicators']}"
+        )
+    for row in data.measurements_entered_since(since).iter_rows(named=True):
+        found = True
+        st.markdown(
+            f":material/edit: **Messwert erfasst:** {row['title']}: {_number(row['value'], row['unit'])} "
+            f"(zum {fmt_date(row['date'])}) – von {row['who']} am {fmt_datetime(row['at'])}"
+        )
+    measures = data.measures()
+    if measures.height:
+        open_ = measures.filter((pl.col("status") != "abgeschlossen") & pl.col("milestone_due").is_not_null())
+        for row in open_.filter(pl.col("milestone_due") < today).iter_rows(named=True):
+            found = True
+            st.error(f":material/alarm: **Überfällig:** {row['title']} – „{row['milestone']}“ (fällig {fmt_date(row['milestone_due'])})")
+        soon = open_.filter(pl.col("milestone_due").is_between(today, today + timedelta(days=14)))
+        for row in soon.iter_rows(named=True):
+            found = True
+            st.warning(f":material/event: **In den nächsten 14 Tagen:** {row['title']} – „{row['milestone']}“ am {fmt_date(row['milestone_due'])}")
+    funding = data.funding()
+    if funding.height:
+        for row in funding.filter(pl.col("plan_status").is_in(["verzoegert", "ueberzogen"])).iter_rows(named=True):
+            found = True
+            what = "verzögert" if row["plan_status"] == "verzoegert" else "droht überzogen zu werden"
+            who = row["town_name"] if row["town_ags"] else "Programm gesamt"
+            st.warning(f":material/euro: **Fördermittel {what}:** {row['programme']} – {who}")
+    if not found:
+        st.success(":material/check_circle: Keine neuen Daten, Meldungen oder fälligen Termine in diesem Zeitraum.")
+
+
+def _freshness() -> None:
+    st.subheader("Aktualität der Quellen")
+    rows = []
+    today = date.today()
+    for src in data.sources():
+        expected = src.next_release_expected
+        rows.append(
+            {
+                "Quelle": src.title,
+                "Datenstand": src.data_stand_de,
+                "Zuletzt aktualisiert": src.last_success_de,
+                "Nächste Veröffentlichung erwartet": (
+                    "laufend (eigene Pflege)" if src.release_cycle_days is None
+                    else "–" if expected is None
+                    else f"{fmt_date(expected)}" + (" – fällig, bitte aktualisieren" if expected <= today else "")
+                ),
+                "Zustand": "Fehler bei der letzten Aktualisierung" if src.state.failing else ("ok" if src.has_data else "keine Daten"),
+            }  # fmt: skip
+        )
+    st.dataframe(pl.DataFrame(rows), hide_index=True, width="stretch")
+
+
+def render() -> None:
+    ui.page_header("Wochenblick", f"{ui.region_label()} — was sich getan hat und was ansteht")
+    if not data.warehouse_exists():
+        ui.missing_data_notice()
+        return
+    days = st.segmented_control("Zeitraum", list(PERIODS), format_func=PERIODS.__getitem__, default=7) or 7
+    since = date.today() - timedelta(days=days)
+    fields = data.register_fields()
+    kpis, series, headlines = data.kpi_progress(), data.measurement_series(), data.headline_indicators()
+    if fields.height:
+        st.subheader("Stand je Handlungsfeld")
+        columns = st.columns(min(3, fields.height))
+        for i, field in enumerate(fields.iter_rows(named=True)):
+            with columns[i % len(columns)]:
+                mine = kpis.filter(pl.col("handlungsfeld_id") == field["id"]) if kpis.height else kpis
+                headline = headlines.filter(pl.col("handlungsfeld") == field["name"]) if headlines.height else headlines
+                _field_card(field["name"], mine, series, headline)
+    _changes(since)
+    _freshness()
+    ui.built_at_caption()

@@ -1,0 +1,70 @@
+"""The Wochenblick with the demo register and fixture statistics (AppTest)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pipelines.config import load_settings
+from pipelines.refresh import import_files, refresh
+from pipelines.register.store import Change, RegisterStore
+from tests.support import itnrw_tables
+from tests.test_app import texts
+
+
+@pytest.fixture
+def demo_env(env, monkeypatch, tmp_path):
+    for key, value in {**env, "XREGION_DEMO": "1"}.items():
+        monkeypatch.setenv(key, value)
+    paths = []
+    for code, body in itnrw_tables.catalogue_tables().items():
+        paths.append(tmp_path / f"{code}.csv")
+        paths[-1].write_bytes(body)
+    import_files(load_settings(), paths)
+    return env
+
+
+def page() -> AppTest:
+    return AppTest.from_string("from dashboard.pages import wochenblick\nwochenblick.render()", default_timeout=60).run()
+
+
+def test_cards_per_handlungsfeld_with_kpis_status_and_official_headlines(demo_env):
+    at = page()
+    assert not at.exception
+    text = texts(at)
+    for field in ("Wirtschaft", "Bildung", "Gesundheit", "Tourismus", "Umwelt", "Mobilität", "Verwaltung"):
+        assert f"#### {field}" in text
+    metrics = {m.label: m for m in at.metric}
+    online = metrics["Online verfügbare Verwaltungsleistungen (Leistungen)"]
+    assert online.value == "120" and "25,0 seit 31.12.2024" in str(online.proto.delta)
+    assert "Telemedizinische Sprechstunden (je Monat)" in metrics and "entfernt sich vom Ziel" in text
+    assert "Gästeankünfte (Ankünfte; amtlich, Kreis)" in metrics  # Tourismus has no KPI: the official headline
+    assert "Beispieldaten" in at.warning[0].value
+
+
+def test_what_changed_lists_new_data_entries_milestones_and_funding(demo_env):
+    store = RegisterStore(load_settings().register_store)
+    store.apply([Change("measurements", None, {"kpi": "K04", "date": date.today(), "value": 11, "source": None}, None)],
+                "smart.region@kreis.example", "Messwert erfasst")  # fmt: skip
+    key, version, measure = next(r for r in store.records("measures") if r[0] == "M05")
+    store.apply([Change("measures", key, {**measure, "milestone": "Ausschreibung", "milestone_due": date.today() + timedelta(days=3)},
+                        version)], "smart.region@kreis.example", "Termin")  # fmt: skip
+    key, version, measure = next(r for r in store.records("measures") if r[0] == "M04")
+    store.apply([Change("measures", key, {**measure, "milestone": "Pilotamt", "milestone_due": date.today() - timedelta(days=1)},
+                        version)], "smart.region@kreis.example", "Termin")  # fmt: skip
+    refresh(load_settings(), selected=[])
+    at = page()
+    text = texts(at)
+    assert "Neue amtliche Daten:** Tabelle 12411-15i" in text  # imported today
+    assert "Messwert erfasst:** Nahversorgungspunkte in Dörfern: 11 Standorte" in text
+    assert "smart.region@kreis.example" in text
+    warnings = "\n".join(w.value for w in at.warning)
+    assert "In den nächsten 14 Tagen:** Elektronischer Rechnungs-(freizeichnungs-)workflow – „Ausschreibung“" in warnings
+    assert "Fördermittel verzögert" in warnings
+    assert any("Überfällig:** Einführung der elektronischen Akte (E-Akte) – „Pilotamt“" in e.value for e in at.error)
+    fresh = at.dataframe[-1].value
+    assert "Amtliche Statistik (IT.NRW, Landesdatenbank NRW)" in fresh["Quelle"].tolist()
+    assert "laufend (eigene Pflege)" in fresh["Nächste Veröffentlichung erwartet"].tolist()
+    assert "02.03.2027" in fresh["Nächste Veröffentlichung erwartet"].tolist()  # Stand 02.03.2026 + one year
