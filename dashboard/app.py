@@ -9,7 +9,7 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard import auth
-from dashboard.pages import daten, foerdermittel, handlungsfelder, indikatoren, karte, placeholders, verwaltung, wochenblick
+from dashboard.screens import daten, foerdermittel, handlungsfelder, indikatoren, karte, placeholders, praesentation, verwaltung, wochenblick
 
 st.set_page_config(page_title="XRegion Monitor", page_icon=str(Path(__file__).parent / "assets" / "favicon.png"), layout="wide")
 
@@ -27,7 +27,7 @@ pages = {
         st.Page(foerdermittel.render, title="Fördermittel", icon=":material/euro:", url_path="foerdermittel"),
     ],
     "Berichte": [
-        st.Page(placeholders.praesentation, title="Präsentation", icon=":material/slideshow:", url_path="praesentation"),
+        st.Page(praesentation.render, title="Präsentation", icon=":material/slideshow:", url_path="praesentation"),
     ],
     "System": [
         st.Page(verwaltung.render, title="Verwaltung", icon=":material/edit_note:", url_path="verwaltung"),

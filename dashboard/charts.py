@@ -240,3 +240,53 @@ def choropleth(
     spec = _finish(alt.layer(*layers).project(type="mercator"), meta, width, height).to_dict()
     spec["datasets"] = {"gebiete": features, **({"umriss": outline} if outline else {})}
     return spec
+
+
+# --- project register ---------------------------------------------------------------------------
+
+
+def kpi_history(history: pl.DataFrame, path: pl.DataFrame, meta: ChartMeta, height: int = 240) -> alt.TopLevelMixin:
+    """Measurements of a KPI with the straight path from baseline to target (what 'auf Kurs' is
+    judged by). history, path: date, value."""
+    frame = pl.concat(
+        [history.select("date", "value", pl.lit("Messwert").alias("Reihe")),
+         path.select("date", "value", pl.lit("Zielpfad").alias("Reihe"))]
+    )  # fmt: skip
+    chart = (
+        alt.Chart(frame)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("date:T", title=None, axis=alt.Axis(format="%Y")),
+            y=alt.Y("value:Q", title=meta.unit, axis=alt.Axis(format=value_format(frame["value"], meta.unit))),
+            color=alt.Color("Reihe:N", title=None, scale=alt.Scale(domain=["Messwert", "Zielpfad"], range=[REGION_COLOURS[0], "#777777"])),
+            strokeDash=alt.StrokeDash("Reihe:N", legend=None, scale=alt.Scale(domain=["Messwert", "Zielpfad"], range=[[1, 0], [5, 4]])),
+            tooltip=[alt.Tooltip("date:T", title="Datum", format="%d.%m.%Y"), alt.Tooltip("value:Q", title=meta.unit)],
+        )
+    )  # fmt: skip
+    return _finish(chart, meta, "container", height)
+
+
+FUNDING_KINDS = ["bewilligt", "abgerufen", "ausgegeben"]
+
+
+def funding_timeline(timeline: pl.DataFrame, meta: ChartMeta, budget: float | None) -> alt.TopLevelMixin:
+    """Cumulative committed, called and spent money over time; the budget as a dotted rule."""
+    long = timeline.unpivot(index="date", on=["committed", "called", "spent"], variable_name="Art", value_name="Betrag")
+    long = long.with_columns(pl.col("Art").replace_strict(dict(zip(["committed", "called", "spent"], FUNDING_KINDS))))
+    lines = (
+        alt.Chart(long)
+        .mark_line(point=True, interpolate="step-after")
+        .encode(
+            x=alt.X("date:T", title=None, axis=alt.Axis(format="%Y")),
+            y=alt.Y("Betrag:Q", title="Euro (kumuliert)", axis=alt.Axis(format=",.0f")),
+            color=alt.Color("Art:N", title=None, sort=FUNDING_KINDS, scale=alt.Scale(domain=FUNDING_KINDS, range=REGION_COLOURS[:3])),
+            strokeDash=alt.StrokeDash("Art:N", legend=None, sort=FUNDING_KINDS,
+                                      scale=alt.Scale(domain=FUNDING_KINDS, range=[[1, 0], [6, 3], [2, 2]])),
+            tooltip=[alt.Tooltip("date:T", title="Datum", format="%d.%m.%Y"), alt.Tooltip("Art:N"),
+                     alt.Tooltip("Betrag:Q", format=",.0f", title="Euro")],
+        )
+    )  # fmt: skip
+    layers = [lines]
+    if budget:
+        layers.append(alt.Chart(pl.DataFrame({"Budget": [budget]})).mark_rule(strokeDash=[2, 4]).encode(y="Budget:Q"))
+    return _finish(alt.layer(*layers), meta, "container", 300)

@@ -34,6 +34,15 @@ def indicator_picker(usable: pl.DataFrame) -> dict:
     return usable.row(ids.index(chosen), named=True)
 
 
+def query_choice(param: str, label: str, options: list, format_func):
+    """A select box whose choice lives in the URL (`?param=…`), so a shared link opens it again."""
+    texts = [str(o) for o in options]
+    wanted = st.query_params.get(param)
+    chosen = st.selectbox(label, options, index=texts.index(wanted) if wanted in texts else 0, format_func=format_func)
+    st.query_params[param] = str(chosen)
+    return chosen
+
+
 def usable_indicators(catalogue: pl.DataFrame) -> pl.DataFrame:
     """The indicators with values that are offered for selection."""
     return catalogue.filter((pl.col("status") == "ok") & pl.col("listed")) if catalogue.height else catalogue
@@ -95,3 +104,43 @@ def built_at_caption() -> None:
     info = data.build_info()
     if info:
         st.caption(f"Datenbestand gebaut am {fmt_datetime(info['built_at'])}")
+
+
+def _slug(text: str) -> str:
+    import re
+
+    return re.sub(r"[^a-z0-9]+", "-", text.lower().translate(str.maketrans("äöüß", "aous"))).strip("-")[:60] or "grafik"
+
+
+def show_view(view, key: str | None = None, on_select: bool = False):
+    """A view's chart with its downloads (PNG, SVG, PDF, CSV, XLSX, generated only when clicked)
+    and a button that adds it to the report being assembled on the Präsentation page."""
+    from dashboard import downloads, export, reports
+
+    key = key or view.name
+    kwargs = {"on_select": "rerun", "key": f"chart_{key}"} if on_select else {"key": f"chart_{key}"}
+    if isinstance(view.chart, dict):
+        event = st.vega_lite_chart(view.chart, width="stretch", **kwargs)
+    else:
+        event = st.altair_chart(view.chart, width="stretch", **kwargs)
+    demo = data.is_demo()
+    name = _slug(view.meta.title)
+    frame = view.frame.with_columns(pl.lit("BEISPIELDATEN").alias("Hinweis")) if demo else view.frame
+
+    def printable():
+        return export.printable(view.chart, view.meta, demo)
+
+    cols = st.columns([1, 1, 1, 1, 1, 2])
+    cols[0].download_button("PNG", lambda: export.png(printable()), f"{name}.png", "image/png", key=f"png_{key}",
+                            icon=":material/image:")  # fmt: skip
+    cols[1].download_button("SVG", lambda: export.svg(printable()), f"{name}.svg", "image/svg+xml", key=f"svg_{key}")
+    cols[2].download_button("PDF", lambda: export.pdf(printable()), f"{name}.pdf", "application/pdf", key=f"pdf_{key}")
+    cols[3].download_button("CSV", lambda: downloads.german_csv(frame), f"{name}.csv", "text/csv", key=f"csv_{key}")
+    cols[4].download_button(
+        "XLSX", lambda: downloads.xlsx(frame), f"{name}.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"xlsx_{key}",
+    )  # fmt: skip
+    if cols[5].button("Zum Bericht hinzufügen", key=f"report_{key}", icon=":material/playlist_add:"):
+        reports.draft_add(st.session_state, view)
+        st.toast(f"„{view.meta.title}“ ist im Bericht (Seite Präsentation).")
+    return event

@@ -127,14 +127,27 @@ def _german_csv(frame) -> str:
 @app.command()
 def export(
     parquet: Optional[Path] = typer.Option(None, "--parquet", help="Alle Tabellen von marts als Parquet in dieses Verzeichnis."),
+    report: Optional[str] = typer.Option(None, "--report", help="Gespeicherten Bericht als PPTX und PDF erzeugen."),
+    out: Path = typer.Option(Path("."), "--out", help="Zielverzeichnis für --report."),
 ) -> None:
-    """Daten exportieren (Parquet aller marts)."""
-    from pipelines.sqlconsole import export_parquet
+    """Daten exportieren: Parquet aller marts, oder einen gespeicherten Bericht (PPTX, PDF) mit aktuellen Daten."""
+    if parquet is None and report is None:
+        raise XRegionError("Bitte angeben, was exportiert werden soll.", "Beispiele: --parquet export/ oder --report quartalsbericht")
+    settings = _settings()
+    if parquet is not None:
+        from pipelines.sqlconsole import export_parquet
 
-    if parquet is None:
-        raise typer.BadParameter("Bitte ein Ziel angeben, z. B. --parquet export/")
-    for path in export_parquet(_settings().db_path, parquet):
-        console.print(f"geschrieben: {path}")
+        for path in export_parquet(settings.db_path, parquet):
+            console.print(f"geschrieben: {path}")
+    if report is not None:
+        from dashboard import reports
+
+        loaded = reports.load(report)
+        out.mkdir(parents=True, exist_ok=True)
+        for suffix, content in (("pptx", reports.pptx(loaded, settings.reports.logo)), ("pdf", reports.pdf(loaded))):
+            path = out / f"{loaded.slug}.{suffix}"
+            path.write_bytes(content)
+            console.print(f"geschrieben: {path}")
 
 
 @app.command("register-template")

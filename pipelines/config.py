@@ -38,6 +38,7 @@ ENV_OVERRIDES = {
     "XREGION_REGISTER_STORE": "register.store",
     "XREGION_DEMO": "register.demo",
     "XREGION_DEMO_STORE": "register.demo_store",
+    "XREGION_REPORTS_DIR": "reports.dir",
 }
 SECRET_KEYS = ("XREGION_ITNRW_USER", "XREGION_ITNRW_PASSWORD")
 
@@ -96,6 +97,11 @@ class RoleSettings(BaseModel):
         if address and address in {e.lower() for e in self.editors}:
             return "editor"
         return self.default
+
+
+class ReportSettings(BaseModel):
+    dir: Path = Path("data/reports")  # saved reports (JSON)
+    logo: Path | None = None  # optional logo on every slide (PNG)
 
 
 class HttpSettings(BaseModel):
@@ -160,12 +166,17 @@ class Settings(BaseModel):
     # `register` in the file; renamed here because BaseModel has a method of that name
     project_register: RegisterSettings = Field(RegisterSettings(), alias="register")
     roles: RoleSettings = RoleSettings()
+    reports: ReportSettings = ReportSettings()
 
     @property
     def db_path(self) -> Path:
         path = self.warehouse.path
         # demo data never shares a file with real data
         return path.with_name(f"{path.stem}-demo{path.suffix}") if self.project_register.demo else path
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.reports.dir
 
     @property
     def register_store(self) -> Path:
@@ -253,6 +264,10 @@ def load_settings(config_path: Path | None = None, env: dict[str, str] | None = 
         path=_resolve(wh.path, base), raw_dir=_resolve(wh.raw_dir, base), state_dir=_resolve(wh.state_dir, base)
     )
     settings.indicators = IndicatorSettings(catalogue=_resolve(settings.indicators.catalogue, base))
+    settings.reports = ReportSettings(
+        dir=_resolve(settings.reports.dir, base),
+        logo=_resolve(settings.reports.logo, base) if settings.reports.logo else None,
+    )
     reg = settings.project_register
     settings.project_register = RegisterSettings(
         store=_resolve(reg.store, base), workbook=_resolve(reg.workbook, base), demo=reg.demo,

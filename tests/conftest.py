@@ -34,6 +34,7 @@ def env(tmp_path: Path, fake_server: FakeServer) -> dict[str, str]:
         "XREGION_STATE_DIR": str(tmp_path / "state"),
         "XREGION_REGISTER_STORE": str(tmp_path / "register" / "store.sqlite"),
         "XREGION_DEMO_STORE": str(tmp_path / "register" / "demo-store.sqlite"),
+        "XREGION_REPORTS_DIR": str(tmp_path / "reports"),
         "XREGION_ITNRW_URL": f"{fake_server.url}/rest/2020/",
         "XREGION_ITNRW_DOWNLOADER_URL": f"{fake_server.url}/downloader/00/tables/",
         "XREGION_BKG_WFS_URL": f"{fake_server.url}/wfs",

@@ -10,7 +10,7 @@ from pipelines.state import StateStore
 from tests.support import itnrw_tables
 from tests.support.fake_server import Reply
 
-PAGES = ["nahversorgung", "praesentation"]
+PAGES = ["nahversorgung"]
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def with_data(app_env, tmp_path):
 
 
 def run_page(module: str, function: str) -> AppTest:
-    at = AppTest.from_string(f"from dashboard.pages import {module}\n{module}.{function}()", default_timeout=30)
+    at = AppTest.from_string(f"from dashboard.screens import {module}\n{module}.{function}()", default_timeout=30)
     return at.run()
 
 

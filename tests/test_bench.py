@@ -35,3 +35,11 @@ def test_generated_map_geometries_form_a_valid_coverage():
         [geometries],
     ).fetchone()
     assert valid and abs(overlap) < 1e-9
+
+
+def test_export_benchmark_runs():
+    from bench import exports
+
+    results = exports.run(repeat=1)
+    assert [r.rows for r in results] == [1, 10]
+    assert all(r.candidate_s > 0 and r.target_s for r in results)

@@ -29,7 +29,7 @@ def statistics(env, monkeypatch, tmp_path):
 
 
 def page(query: dict | None = None) -> AppTest:
-    at = AppTest.from_string("from dashboard.pages import indikatoren\nindikatoren.render()", default_timeout=30)
+    at = AppTest.from_string("from dashboard.screens import indikatoren\nindikatoren.render()", default_timeout=30)
     for key, value in (query or {}).items():
         at.query_params[key] = value
     return at.run()

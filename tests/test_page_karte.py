@@ -30,7 +30,7 @@ def statistics_and_boundaries(env, monkeypatch, tmp_path):
 
 
 def page(query: dict | None = None) -> AppTest:
-    at = AppTest.from_string("from dashboard.pages import karte\nkarte.render()", default_timeout=60)
+    at = AppTest.from_string("from dashboard.screens import karte\nkarte.render()", default_timeout=60)
     for key, value in (query or {}).items():
         at.query_params[key] = value
     return at.run()

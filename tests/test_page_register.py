@@ -21,7 +21,7 @@ def register_env(env, monkeypatch, tmp_path):
 
 
 def page(module: str) -> AppTest:
-    return AppTest.from_string(f"from dashboard.pages import {module}\n{module}.render()", default_timeout=60).run()
+    return AppTest.from_string(f"from dashboard.screens import {module}\n{module}.render()", default_timeout=60).run()
 
 
 def test_handlungsfelder_shows_status_in_words_and_the_overdue_milestone(register_env):
@@ -64,7 +64,7 @@ def test_table_edits_become_changes_with_the_loaded_versions(register_env):
     with (so a stale save is refused there), new rows without, deleted rows by key."""
     import polars as pl
 
-    from dashboard.pages import verwaltung
+    from dashboard.screens import verwaltung
 
     before = pl.DataFrame({"_key": ["K1 | 31.12.2025"], "Kennzahl": ["K1"], "Datum": [None], "Wert": [6.0],
                            "Quelle / Bemerkung": [None]}, schema_overrides={"Datum": pl.Date})  # fmt: skip
@@ -90,7 +90,7 @@ def test_every_page_of_the_demo_says_beispieldaten(env, monkeypatch):
     refresh(load_settings(), selected=[])
     for module in ("handlungsfelder", "foerdermittel", "verwaltung", "daten", "indikatoren", "karte"):
         at = page(module) if module != "daten" else AppTest.from_string(
-            "from dashboard.pages import daten\ndaten.render()", default_timeout=60).run()  # fmt: skip
+            "from dashboard.screens import daten\ndaten.render()", default_timeout=60).run()  # fmt: skip
         assert not at.exception
         assert any("Beispieldaten" in w.value for w in at.warning), module
     funding = page("foerdermittel")
@@ -126,7 +126,7 @@ def test_a_viewer_sees_no_editing_controls(register_env, as_role):
      ("admin", "fields", True)],
 )  # fmt: skip
 def test_every_editing_action_checks_the_role_on_the_server(register_env, as_role, monkeypatch, role, entity, allowed):
-    from dashboard.pages import verwaltung
+    from dashboard.screens import verwaltung
     from pipelines.register.store import Change
 
     as_role(role)
@@ -147,7 +147,7 @@ def test_every_editing_action_checks_the_role_on_the_server(register_env, as_rol
 
 
 def test_undo_checks_the_role_too(register_env, as_role, monkeypatch):
-    from dashboard.pages import verwaltung
+    from dashboard.screens import verwaltung
 
     as_role("viewer")
     assert not any("rückgängig" in b.label for b in page("verwaltung").button)  # no button for a viewer

@@ -27,7 +27,7 @@ def demo_env(env, monkeypatch, tmp_path):
 
 
 def page() -> AppTest:
-    return AppTest.from_string("from dashboard.pages import wochenblick\nwochenblick.render()", default_timeout=60).run()
+    return AppTest.from_string("from dashboard.screens import wochenblick\nwochenblick.render()", default_timeout=60).run()
 
 
 def test_cards_per_handlungsfeld_with_kpis_status_and_official_headlines(demo_env):

@@ -73,7 +73,7 @@ def test_the_console_on_the_daten_page_runs_and_refuses(warehouse, env, monkeypa
 
     for key, value in env.items():
         monkeypatch.setenv(key, value)
-    at = AppTest.from_string("from dashboard.pages import daten\ndaten.render()", default_timeout=60).run()
+    at = AppTest.from_string("from dashboard.screens import daten\ndaten.render()", default_timeout=60).run()
     next(b for b in at.button if b.label == "Abfrage ausführen").click().run()
     assert not at.exception
     assert "Höxter" in at.dataframe[-1].value["name"].tolist()

@@ -20,7 +20,3 @@ def _coming(title: str, what: str) -> None:
 
 def nahversorgung() -> None:
     _coming("Nahversorgung", "wie viele Menschen einen Lebensmittelmarkt in 500 m und 1.000 m Entfernung haben.")
-
-
-def praesentation() -> None:
-    _coming("Präsentation", "gespeicherte Berichte bildschirmfüllend für den Kreistag, ein Diagramm je Folie.")

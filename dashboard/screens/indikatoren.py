@@ -7,7 +7,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, data, ui
+from dashboard import charts, data, ui, views
 from pipelines.german import fmt_date, fmt_number
 
 DIRECTION_DE = {"up": "höher ist besser", "down": "niedriger ist besser", "neutral": "keine Wertung"}
@@ -28,8 +28,7 @@ def _pick_regions(regions: pl.DataFrame) -> tuple[list[str], list[str]]:
     return chosen_towns, comparison
 
 
-def _source_caption(indicator: dict, values: pl.DataFrame) -> None:
-    stand = values["data_stand"].max() if values.height else None
+def _source_caption(indicator: dict, values: pl.DataFrame, stand) -> None:
     st.caption(
         f"**Definition:** {indicator['definition']} ({DIRECTION_DE[indicator['direction']]})  \n"
         f"**Quelle:** {indicator['source']}, Tabelle {indicator['table_code']} · **Lizenz:** {indicator['licence']} · "
@@ -86,52 +85,29 @@ def render() -> None:
 
     indicator = ui.indicator_picker(usable)
     towns, comparison = _pick_regions(regions)
-    names = dict(regions.select("ags", "name").iter_rows())
-    values = data.indicator_values(indicator["indicator_id"], towns + comparison)
-    if not values.height:
-        st.info("Für die gewählten Regionen gibt es zu diesem Indikator keine Werte.")
+    try:
+        series = views.indicator_series(indicator["indicator_id"], towns, comparison)
+    except views.ViewUnavailable as exc:
+        st.info(str(exc))
         _unavailable(catalogue)
         return
-    order = {ags: i for i, ags in enumerate(regions["ags"])}  # towns, Kreis, Regierungsbezirk, NRW
-    values = values.with_columns(
-        pl.col("ags").replace_strict(names).alias("region"),
-        pl.col("ags").is_in(comparison).alias("comparison"),
-        pl.col("ags").replace_strict(order, return_dtype=pl.Int32).alias("region_order"),
-    ).sort("region_order", "period")
-    stand = values["data_stand"].max()
-    meta = charts.ChartMeta(
-        title=indicator["title"],
-        subtitle=f"{ui.region_label()}, {fmt_date(values['period'].min())} bis {fmt_date(values['period'].max())}",
-        unit=indicator["unit"],
-        source=f"{indicator['source']}, Tabelle {indicator['table_code']}",
-        licence=indicator["licence"],
-        data_stand=stand,
-    )
-    st.altair_chart(charts.time_series(values, meta), width="stretch")
-    _source_caption(indicator, values)
+    ui.show_view(series)
+    _source_caption(indicator, series.frame.rename({"Reihe": "series_break"}), series.meta.data_stand)
 
     st.subheader("Rangfolge der Städte und Gemeinden")
-    town_values = values.filter(~pl.col("comparison"))
-    periods = sorted(town_values["period"].unique().to_list(), reverse=True)
+    town_values = data.indicator_values(indicator["indicator_id"], regions.filter(pl.col("level") == "gemeinde")["ags"].to_list())
+    periods = sorted(town_values["period"].unique().to_list(), reverse=True) if town_values.height else []
     if periods:
-        period = st.selectbox("Jahr bzw. Stichtag", periods, format_func=fmt_date)
-        ranked = charts.rank_towns(town_values.filter(pl.col("period") == period), indicator["direction"])
-        rank_meta = charts.ChartMeta(
-            title=f"{indicator['title']}: Rangfolge",
-            subtitle=f"{ui.region_label()}, {fmt_date(period)}",
-            unit=indicator["unit"],
-            source=meta.source,
-            licence=meta.licence,
-            data_stand=stand,
-        )
-        st.altair_chart(charts.ranking(ranked, rank_meta, indicator["direction"]), width="stretch")
+        period = ui.query_choice("jahr", "Jahr bzw. Stichtag", periods, fmt_date)
+        ui.show_view(views.indicator_ranking(indicator["indicator_id"], period))
         st.caption(
             "Rang 1 = " + ("höchster Wert." if indicator["direction"] != "down" else "niedrigster Wert.")
             + ("" if indicator["direction"] != "neutral" else " Der Indikator hat keine Wertung (höher ist nicht besser).")
         )
 
     st.subheader("Werte")
+    values = series.frame.rename({"Region": "region", "Zeitpunkt": "period", series.frame.columns[3]: "value"})
     decimals = {",.0f": 0, ",.2f": 2}.get(charts.value_format(values["value"], indicator["unit"]), 1)
     st.dataframe(_table(values, decimals), hide_index=True, width="stretch")
-    st.caption(f"Einheit: {indicator['unit']}. {meta.source_line}")
+    st.caption(f"Einheit: {indicator['unit']}. {series.meta.source_line}")
     _unavailable(catalogue)

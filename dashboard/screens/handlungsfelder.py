@@ -3,11 +3,10 @@ with the computed status, and what is overdue; one measure in detail with its KP
 
 from __future__ import annotations
 
-import altair as alt
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, data, ui
+from dashboard import data, ui, views
 from pipelines.german import fmt_date, fmt_number
 
 
@@ -76,42 +75,10 @@ def _measure_detail(measures: pl.DataFrame, kpis: pl.DataFrame) -> None:
     )
     for kpi in kpis.filter(pl.col("measure_id") == chosen).iter_rows(named=True):
         st.markdown(f"**{kpi['title']}** – {ui.KPI_STATUS[kpi['status']]}")
-        history = data.kpi_measurements(kpi["kpi_id"])
-        if history.height:
-            st.altair_chart(_kpi_chart(kpi, history), width="stretch")
-        else:
-            st.caption("Noch keine Messwerte erfasst.")
-
-
-def _kpi_chart(kpi: dict, history: pl.DataFrame) -> alt.TopLevelMixin:
-    """Measurements with the straight path from baseline to target (what 'auf Kurs' is judged by)."""
-    from datetime import date
-
-    path = []
-    if kpi["baseline_value"] is not None and kpi["target_value"] is not None:
-        path = [
-            {"date": date(kpi["baseline_year"], 12, 31), "value": kpi["baseline_value"], "Reihe": "Zielpfad"},
-            {"date": date(kpi["target_year"], 12, 31), "value": kpi["target_value"], "Reihe": "Zielpfad"},
-        ]
-    frame = pl.concat(
-        [
-            history.select("date", "value", pl.lit("Messwert").alias("Reihe")),
-            pl.DataFrame(path, schema={"date": pl.Date, "value": pl.Float64, "Reihe": pl.String}),
-        ]
-    )
-    chart = (
-        alt.Chart(frame)
-        .mark_line(point=True)
-        .encode(
-            x=alt.X("date:T", title=None, axis=alt.Axis(format="%Y")),
-            y=alt.Y("value:Q", title=kpi["unit"]),
-            color=alt.Color("Reihe:N", title=None, scale=alt.Scale(range=[charts.REGION_COLOURS[0], "#999999"])),
-            strokeDash=alt.StrokeDash("Reihe:N", legend=None, scale=alt.Scale(range=[[1, 0], [5, 4]])),
-            tooltip=[alt.Tooltip("date:T", title="Datum", format="%d.%m.%Y"), alt.Tooltip("value:Q", title=kpi["unit"])],
-        )
-        .properties(height=220)
-    )
-    return chart.configure(locale=charts.GERMAN_LOCALE)
+        try:
+            ui.show_view(views.kpi_history(kpi["kpi_id"]), key=f"kpi_{kpi['kpi_id']}")
+        except views.ViewUnavailable as exc:
+            st.caption(str(exc))
 
 
 def render() -> None:

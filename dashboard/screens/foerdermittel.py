@@ -4,11 +4,10 @@ pace so far; towns off plan are named."""
 
 from __future__ import annotations
 
-import altair as alt
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, data, ui
+from dashboard import data, ui, views
 from pipelines.german import fmt_date, fmt_number
 
 PLAN_STATUS = {
@@ -41,31 +40,6 @@ def _town_table(rows: pl.DataFrame) -> pl.DataFrame:
             "Bewertung": [PLAN_STATUS[s].split(" ", 1)[1] for s in rows["plan_status"]],
         }
     )
-
-
-def _timeline_chart(timeline: pl.DataFrame, title: str, budget) -> alt.TopLevelMixin:
-    long = timeline.unpivot(index="date", on=["committed", "called", "spent"], variable_name="Art", value_name="Betrag")
-    long = long.with_columns(
-        pl.col("Art").replace_strict({"committed": "bewilligt", "called": "abgerufen", "spent": "ausgegeben"})
-    )
-    lines = (
-        alt.Chart(long)
-        .mark_line(point=True, interpolate="step-after")
-        .encode(
-            x=alt.X("date:T", title=None, axis=alt.Axis(format="%Y")),
-            y=alt.Y("Betrag:Q", title="Euro (kumuliert)", axis=alt.Axis(format=",.0f")),
-            color=alt.Color("Art:N", title=None, sort=["bewilligt", "abgerufen", "ausgegeben"],
-                            scale=alt.Scale(range=charts.REGION_COLOURS[:3])),
-            strokeDash=alt.StrokeDash("Art:N", legend=None, sort=["bewilligt", "abgerufen", "ausgegeben"],
-                                      scale=alt.Scale(range=[[1, 0], [6, 3], [2, 2]])),
-            tooltip=[alt.Tooltip("date:T", title="Datum", format="%d.%m.%Y"), alt.Tooltip("Art:N"),
-                     alt.Tooltip("Betrag:Q", format=",.0f", title="Euro")],
-        )
-    )  # fmt: skip
-    layers = [lines]
-    if budget:
-        layers.append(alt.Chart(pl.DataFrame({"Budget": [budget]})).mark_rule(strokeDash=[2, 4]).encode(y="Budget:Q"))
-    return alt.layer(*layers).properties(title=title, height=300).configure(locale=charts.GERMAN_LOCALE)
 
 
 def render() -> None:
@@ -103,12 +77,10 @@ def render() -> None:
         )
     town_names = {None: "Programm gesamt"} | dict(zip(towns["town_ags"], towns["town_name"]))
     town = st.selectbox("Verlauf für", list(town_names), format_func=town_names.__getitem__)
-    timeline = data.funding_timeline(programme_id, town)
-    if timeline.height:
-        budget = total["budget"] if town is None else towns.filter(pl.col("town_ags") == town)["allocation"][0]
-        st.altair_chart(_timeline_chart(timeline, f"{names[programme_id]} – {town_names[town]}", budget), width="stretch")
-    else:
-        st.caption("Noch keine Buchungen.")
+    try:
+        ui.show_view(views.funding(programme_id, town))
+    except views.ViewUnavailable as exc:
+        st.caption(str(exc))
     if towns.height:
         st.subheader("Je Stadt")
         st.dataframe(_town_table(towns), hide_index=True, width="stretch")

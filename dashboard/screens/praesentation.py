@@ -1,0 +1,119 @@
+"""Präsentation: assemble charts from any page into a report (order, title, notes), save it,
+download it as PPTX or PDF, and show it full-screen for the Kreistag: one chart per screen,
+large type, no sidebar or widgets, next/previous.
+
+The URL carries the state (`?bericht=<name>&folie=<n>`), so a link opens the same slide."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import data, export, reports, ui, views
+from pipelines.errors import XRegionError
+
+FULL_SCREEN_CSS = """
+<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"],
+[data-testid="stToolbar"] {display: none !important;}
+.block-container {padding-top: 1rem !important; max-width: 100% !important;}
+h2 {font-size: 2.6rem !important; color: #000 !important;}
+.xr-slide-foot, .xr-slide-foot p {font-size: 1.15rem !important; color: #222 !important;}
+</style>
+"""
+
+
+def _present(slug: str) -> None:
+    try:
+        report = reports.load(slug)
+    except XRegionError as exc:
+        st.error(exc.message)
+        return
+    built = reports.build_views(report)
+    if not built:
+        st.info("Der Bericht enthält noch keine Grafiken.")
+        return
+    st.markdown(FULL_SCREEN_CSS, unsafe_allow_html=True)
+    number = min(max(int(st.query_params.get("folie", 1)), 1), len(built))
+    item, view, problem = built[number - 1]
+    st.header(item.title, anchor=False)
+    if view is None:
+        st.error(f"Nicht verfügbar: {problem}")
+    else:
+        st.vega_lite_chart(export.for_projector(view.chart), width="stretch", key=f"slide_{number}")
+        footer = view.meta.source_line + (" · BEISPIELDATEN" if data.is_demo() else "")
+        st.markdown(f'<p class="xr-slide-foot">{footer}</p>', unsafe_allow_html=True)
+    if item.note:
+        st.markdown(f'<p class="xr-slide-foot">{item.note}</p>', unsafe_allow_html=True)
+    back, counter, forward, leave = st.columns([1, 1, 1, 1])
+    if back.button("◀ Zurück", disabled=number <= 1, use_container_width=True):
+        st.query_params["folie"] = str(number - 1)
+        st.rerun()
+    counter.markdown(f"<p class='xr-slide-foot' style='text-align:center'>Folie {number} von {len(built)}</p>",
+                     unsafe_allow_html=True)  # fmt: skip
+    if forward.button("Weiter ▶", disabled=number >= len(built), use_container_width=True):
+        st.query_params["folie"] = str(number + 1)
+        st.rerun()
+    if leave.button("Beenden", use_container_width=True):
+        st.query_params.clear()
+        st.rerun()
+
+
+def _builder() -> None:
+    ui.page_header("Präsentation", "Berichte zusammenstellen, speichern, herunterladen und vorführen")
+    draft = reports.draft(st.session_state)
+    st.subheader("Bericht zusammenstellen")
+    st.caption("Grafiken fügen Sie auf den Seiten Indikatoren und Karte mit „Zum Bericht hinzufügen“ hinzu.")
+    draft.title = st.text_input("Titel", value=draft.title)
+    draft.notes = st.text_area("Notizen (Titelfolie)", value=draft.notes, height=80)
+    for i, item in enumerate(list(draft.items)):
+        with st.container(border=True):
+            cols = st.columns([6, 1, 1, 1])
+            item.title = cols[0].text_input(f"Folie {i + 1}: Titel", value=item.title, key=f"item_title_{i}")
+            if cols[1].button("▲", key=f"up_{i}", disabled=i == 0, help="nach oben"):
+                draft.items[i - 1], draft.items[i] = draft.items[i], draft.items[i - 1]
+                st.rerun()
+            if cols[2].button("▼", key=f"down_{i}", disabled=i == len(draft.items) - 1, help="nach unten"):
+                draft.items[i + 1], draft.items[i] = draft.items[i], draft.items[i + 1]
+                st.rerun()
+            if cols[3].button("✕", key=f"remove_{i}", help="entfernen"):
+                draft.items.pop(i)
+                st.rerun()
+            item.note = st.text_input("Notiz (Sprechertext)", value=item.note, key=f"item_note_{i}")
+            st.caption(f"{views.TITLES.get(item.view, item.view)} · {item.params}")
+    if draft.items and st.button("Bericht speichern", type="primary"):
+        path = reports.save(draft)
+        st.success(f"Gespeichert als „{path.stem}“.")
+
+    st.subheader("Gespeicherte Berichte")
+    names = reports.saved()
+    if not names:
+        st.caption("Noch keine gespeicherten Berichte.")
+        return
+    chosen = st.selectbox("Bericht", names)
+    report = reports.load(chosen)
+    logo = data.settings().reports.logo
+    cols = st.columns(4)
+    cols[0].download_button(
+        "PPTX", lambda: reports.pptx(report, logo), f"{chosen}.pptx",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    )  # fmt: skip
+    cols[1].download_button("PDF", lambda: reports.pdf(report), f"{chosen}.pdf", "application/pdf")
+    if cols[2].button("Vorführen", type="primary"):
+        st.query_params["bericht"] = chosen
+        st.query_params["folie"] = "1"
+        st.rerun()
+    if cols[3].button("Zum Bearbeiten laden"):
+        st.session_state[reports.DRAFT] = report
+        st.rerun()
+    st.caption(f"Zeitgesteuert: `xregion export --report {chosen} --out berichte/` erzeugt PPTX und PDF mit den aktuellen Daten.")
+
+
+def render() -> None:
+    if not data.warehouse_exists():
+        ui.page_header("Präsentation")
+        ui.missing_data_notice()
+        return
+    if slug := st.query_params.get("bericht"):
+        _present(slug)
+    else:
+        _builder()

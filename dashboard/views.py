@@ -1,0 +1,212 @@
+"""Named views: parameters → chart, its metadata and the data behind it.
+
+A page shows a view, an export renders it, a saved report stores only its name and parameters
+and builds it again with the data of the day (so a scheduled report is current). No Streamlit here.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+
+import altair as alt
+import polars as pl
+
+from dashboard import charts, data
+from pipelines.german import fmt_date, fmt_number
+
+
+class ViewUnavailable(Exception):
+    """The view cannot be built with the data there is (German message)."""
+
+
+@dataclass
+class View:
+    name: str  # which builder, e.g. "indikator_verlauf"
+    params: dict  # what it was built with (JSON-safe)
+    chart: alt.TopLevelMixin | dict
+    meta: charts.ChartMeta
+    frame: pl.DataFrame  # the data behind the chart, for CSV/XLSX
+    classes: charts.Classes | None = None  # maps: the class scheme (areas without value have none)
+
+
+def _indicator(indicator_id: str) -> dict:
+    catalogue = data.indicators()
+    found = catalogue.filter(pl.col("indicator_id") == indicator_id) if catalogue.height else catalogue
+    if not found.height:
+        raise ViewUnavailable(f"Den Indikator „{indicator_id}“ gibt es nicht (mehr).")
+    return found.row(0, named=True)
+
+
+def region_label() -> str:
+    ags = data.settings().region.ags
+    return data.region_name(ags) or f"Kreis {ags}"
+
+
+def _source(indicator: dict) -> str:
+    return f"{indicator['source']}, Tabelle {indicator['table_code']}"
+
+
+def indicator_series(indicator_id: str, towns: list[str], comparison: list[str]) -> View:
+    indicator = _indicator(indicator_id)
+    regions = data.focus_regions()
+    names = dict(regions.select("ags", "name").iter_rows())
+    order = {ags: i for i, ags in enumerate(regions["ags"])}  # towns, Kreis, Regierungsbezirk, NRW
+    values = data.indicator_values(indicator_id, [*towns, *comparison])
+    if not values.height:
+        raise ViewUnavailable("Für die gewählten Regionen gibt es zu diesem Indikator keine Werte.")
+    values = values.filter(pl.col("ags").is_in(list(names))).with_columns(
+        pl.col("ags").replace_strict(names).alias("region"),
+        pl.col("ags").is_in(comparison).alias("comparison"),
+        pl.col("ags").replace_strict(order, return_dtype=pl.Int32).alias("region_order"),
+    ).sort("region_order", "period")
+    meta = charts.ChartMeta(
+        title=indicator["title"],
+        subtitle=f"{region_label()}, {fmt_date(values['period'].min())} bis {fmt_date(values['period'].max())}",
+        unit=indicator["unit"],
+        source=_source(indicator),
+        licence=indicator["licence"],
+        data_stand=values["data_stand"].max(),
+    )
+    frame = values.select(
+        pl.col("region").alias("Region"), pl.col("ags").alias("AGS"), pl.col("period").alias("Zeitpunkt"),
+        pl.col("value").alias(f"Wert ({indicator['unit']})"), pl.col("series_break").alias("Reihe"),
+    )  # fmt: skip
+    params = {"indicator_id": indicator_id, "towns": towns, "comparison": comparison}
+    return View("indikator_verlauf", params, charts.time_series(values, meta), meta, frame)
+
+
+def indicator_ranking(indicator_id: str, period: str | date | None = None) -> View:
+    indicator = _indicator(indicator_id)
+    towns = data.focus_regions().filter(pl.col("level") == "gemeinde")
+    names = dict(towns.select("ags", "name").iter_rows())
+    values = data.indicator_values(indicator_id, list(names))
+    if not values.height:
+        raise ViewUnavailable("Für die Städte und Gemeinden gibt es zu diesem Indikator keine Werte.")
+    chosen = date.fromisoformat(str(period)) if period else values["period"].max()
+    current = values.filter(pl.col("period") == chosen).with_columns(pl.col("ags").replace_strict(names).alias("region"))
+    if not current.height:
+        raise ViewUnavailable(f"Für den {fmt_date(chosen)} gibt es zu diesem Indikator keine Werte.")
+    ranked = charts.rank_towns(current, indicator["direction"])
+    meta = charts.ChartMeta(
+        title=f"{indicator['title']}: Rangfolge",
+        subtitle=f"{region_label()}, {fmt_date(chosen)}",
+        unit=indicator["unit"],
+        source=_source(indicator),
+        licence=indicator["licence"],
+        data_stand=ranked["data_stand"].max(),
+    )
+    frame = ranked.select(pl.col("rank").alias("Rang"), pl.col("region").alias("Stadt"),
+                          pl.col("value").alias(f"Wert ({indicator['unit']})"))  # fmt: skip
+    params = {"indicator_id": indicator_id, "period": chosen.isoformat()}
+    return View("indikator_rangfolge", params, charts.ranking(ranked, meta, indicator["direction"]), meta, frame)
+
+
+def indicator_map(
+    indicator_id: str, period: str | date | None = None, scheme: str = "quantile", k: int = 5, whole_land: bool = False
+) -> View:
+    indicator = _indicator(indicator_id)
+    shapes = data.region_shapes("gemeinde", whole_land)
+    if not shapes.height:
+        raise ViewUnavailable("Noch keine Gebietsgrenzen geladen.")
+    values = data.indicator_values_at_level(indicator_id, "gemeinde", whole_land)
+    if not values.height:
+        raise ViewUnavailable("Für die Gemeinden gibt es zu diesem Indikator keine Werte.")
+    chosen = date.fromisoformat(str(period)) if period else values["period"].max()
+    current = charts.rank_towns(values.filter(pl.col("period") == chosen), indicator["direction"])
+    fmt = charts.value_format(current["value"], indicator["unit"])
+    decimals = {",.0f": 0, ",.2f": 2}.get(fmt, 1)
+    by_ags = {r["ags"]: r for r in current.iter_rows(named=True)}
+    classes = charts.classify(
+        [by_ags[a]["value"] if a in by_ags else None for a in shapes["ags"]], scheme, k, indicator["direction"],
+        lambda v: fmt_number(v, decimals),
+    )  # fmt: skip
+    features = []
+    for shape, cls in zip(shapes.iter_rows(named=True), classes.index):
+        row = by_ags.get(shape["ags"])
+        features.append({
+            "type": "Feature", "geometry": json.loads(shape["geojson"]), "ags": shape["ags"], "name": shape["name"],
+            "klasse": charts.MISSING_CLASS if cls is None else classes.labels[cls],
+            "wert": f"{fmt_number(row['value'], decimals)} {indicator['unit']}" if row else charts.MISSING_CLASS,
+            "rang": f"{row['rank']} von {current.height}" if row else "–",
+            "stand": fmt_date(row["data_stand"]) if row else "–",
+        })  # fmt: skip
+    outline = None
+    if whole_land:
+        kreis = data.region_shapes("kreis", whole_land=False)
+        outline = [{"type": "Feature", "geometry": json.loads(g)} for g in kreis["geojson"]]
+    meta = charts.ChartMeta(
+        title=f"{indicator['title']} ({indicator['unit']})",
+        subtitle=f"{'Gemeinden in NRW' if whole_land else region_label()}, {fmt_date(chosen)}",
+        unit=indicator["unit"],
+        source=f"{_source(indicator)}; Geometrie: {data.boundary_attribution()}",
+        licence=indicator["licence"],
+        data_stand=current["data_stand"].max(),
+    )
+    names = dict(shapes.select("ags", "name").iter_rows())
+    frame = pl.DataFrame({
+        "Gemeinde": [names[a] for a in shapes["ags"]], "AGS": shapes["ags"],
+        f"Wert ({indicator['unit']})": [by_ags[a]["value"] if a in by_ags else None for a in shapes["ags"]],
+        "Klasse": [f["klasse"] for f in features],
+    })  # fmt: skip
+    params = {"indicator_id": indicator_id, "period": chosen.isoformat(), "scheme": scheme, "k": k, "whole_land": whole_land}
+    return View("indikator_karte", params, charts.choropleth(features, classes, meta, outline=outline), meta, frame, classes)
+
+
+REGISTER_SOURCE = "Projektregister des Kreises"
+REGISTER_LICENCE = "intern"
+
+
+def kpi_history(kpi_id: str) -> View:
+    kpis = data.kpi_progress()
+    found = kpis.filter(pl.col("kpi_id") == kpi_id) if kpis.height else kpis
+    if not found.height:
+        raise ViewUnavailable(f"Die Kennzahl „{kpi_id}“ gibt es nicht (mehr).")
+    kpi = found.row(0, named=True)
+    history = data.kpi_measurements(kpi_id)
+    if not history.height:
+        raise ViewUnavailable("Noch keine Messwerte erfasst.")
+    path = pl.DataFrame(schema={"date": pl.Date, "value": pl.Float64})
+    if kpi["baseline_value"] is not None and kpi["target_value"] is not None:
+        path = pl.DataFrame({"date": [date(kpi["baseline_year"], 12, 31), date(kpi["target_year"], 12, 31)],
+                             "value": [kpi["baseline_value"], kpi["target_value"]]})  # fmt: skip
+    meta = charts.ChartMeta(
+        title=kpi["title"], subtitle=f"{region_label()} · {kpi['status_label']}", unit=kpi["unit"],
+        source=REGISTER_SOURCE, licence=REGISTER_LICENCE, data_stand=history["date"].max(),
+    )  # fmt: skip
+    frame = history.select(pl.col("date").alias("Datum"), pl.col("value").alias(f"Wert ({kpi['unit']})"),
+                           pl.col("source").alias("Quelle / Bemerkung"))  # fmt: skip
+    return View("kennzahl_verlauf", {"kpi_id": kpi_id}, charts.kpi_history(history, path, meta), meta, frame)
+
+
+def funding(programme_id: str, town_ags: str | None = None) -> View:
+    rows = data.funding().filter(pl.col("programme_id") == programme_id)
+    total = rows.filter(pl.col("town_ags").is_null() if town_ags is None else pl.col("town_ags") == town_ags)
+    if not total.height:
+        raise ViewUnavailable(f"Das Förderprogramm „{programme_id}“ gibt es nicht (für diese Stadt).")
+    row = total.row(0, named=True)
+    timeline = data.funding_timeline(programme_id, town_ags)
+    if not timeline.height:
+        raise ViewUnavailable("Noch keine Buchungen.")
+    budget = row["budget"] if town_ags is None else row["allocation"]
+    meta = charts.ChartMeta(
+        title=f"{row['programme']}", subtitle=f"{row['town_name'] if town_ags else 'Programm gesamt'} · Fördergeber: {row['funder']}",
+        unit="Euro", source=REGISTER_SOURCE, licence=REGISTER_LICENCE, data_stand=timeline["date"].max(),
+    )  # fmt: skip
+    frame = timeline.select(pl.col("date").alias("Datum"), pl.col("committed").alias("Bewilligt (€)"),
+                            pl.col("called").alias("Abgerufen (€)"), pl.col("spent").alias("Ausgegeben (€)"))  # fmt: skip
+    params = {"programme_id": programme_id, "town_ags": town_ags}
+    return View("foerdermittel_verlauf", params, charts.funding_timeline(timeline, meta, budget), meta, frame)
+
+
+BUILDERS = {"indikator_verlauf": indicator_series, "indikator_rangfolge": indicator_ranking, "indikator_karte": indicator_map,
+            "kennzahl_verlauf": kpi_history, "foerdermittel_verlauf": funding}  # fmt: skip
+TITLES = {"indikator_verlauf": "Zeitreihe", "indikator_rangfolge": "Rangfolge", "indikator_karte": "Karte",
+          "kennzahl_verlauf": "Kennzahl", "foerdermittel_verlauf": "Fördermittel"}  # fmt: skip
+
+
+def build(name: str, params: dict) -> View:
+    if name not in BUILDERS:
+        raise ViewUnavailable(f"Unbekannte Ansicht „{name}“.")
+    return BUILDERS[name](**params)

@@ -1,0 +1,128 @@
+"""Exports: every format opened and checked (PNG size and DPI, SVG with the source line, PDF
+pages, PPTX read back, CSV re-read the German way), reports and the command line."""
+
+from __future__ import annotations
+
+import io
+import xml.etree.ElementTree as ET
+
+import polars as pl
+import pytest
+from PIL import Image
+from pptx import Presentation
+from pypdf import PdfReader
+
+from dashboard import downloads, export, reports, views
+from pipelines.config import load_settings
+from pipelines.refresh import import_files
+from tests.support import itnrw_tables
+
+
+@pytest.fixture
+def statistics(env, monkeypatch, tmp_path):
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    paths = []
+    for code, body in itnrw_tables.catalogue_tables().items():
+        paths.append(tmp_path / f"{code}.csv")
+        paths[-1].write_bytes(body)
+    import_files(load_settings(), paths)
+    return env
+
+
+def series() -> views.View:
+    return views.indicator_series("arbeitslose", ["05762004", "05762020"], ["05762", "05"])
+
+
+def test_png_is_print_resolution_with_everything_baked_in(statistics):
+    view = series()
+    image = Image.open(io.BytesIO(export.png(export.printable(view.chart, view.meta))))
+    assert image.info["dpi"][0] == pytest.approx(300, abs=1)
+    assert image.size[0] >= 2400  # about 21 cm at 300 dpi
+    svg = export.svg(export.printable(view.chart, view.meta))
+    root = ET.fromstring(svg)
+    texts = " ".join(t.text or "" for t in root.iter() if t.tag.endswith("text"))
+    assert "Arbeitslose" in texts  # title
+    assert "Kreis Höxter, 31.12.2021 bis 31.12.2024" in texts  # subtitle: region and period
+    assert "Quelle: IT.NRW, Landesdatenbank NRW, Tabelle 13211-05i" in texts
+    assert "Lizenz: Datenlizenz Deutschland" in texts and "Stand: 02.03.2026" in texts
+    assert "BEISPIELDATEN" not in texts
+
+
+def test_pdf_has_one_page_and_the_demo_marker_when_demo(statistics):
+    view = series()
+    document = PdfReader(io.BytesIO(export.pdf(export.printable(view.chart, view.meta, demo=True))))
+    assert len(document.pages) == 1
+    assert "BEISPIELDATEN" in export.svg(export.printable(view.chart, view.meta, demo=True))
+
+
+def test_the_map_exports_too(statistics, tmp_path):
+    from tests.support import geo
+
+    path = tmp_path / "g.geojson"
+    path.write_bytes(geo.gemeinden_geojson())
+    import_files(load_settings(), [path])
+    view = views.indicator_map("bevoelkerung")
+    svg = export.svg(export.printable(view.chart, view.meta))
+    assert "© GeoBasis-DE / BKG (2024)" in svg and svg.count("<path") >= 2
+
+
+def test_chart_data_as_csv_reads_back_with_german_settings(statistics):
+    view = series()
+    csv = downloads.german_csv(view.frame)
+    back = pl.read_csv(io.BytesIO(csv[3:]), separator=";", decimal_comma=True)
+    column = view.frame.columns[3]
+    assert back[column].to_list() == view.frame[column].to_list()
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(downloads.xlsx(view.frame))).active
+    assert sheet.max_row == view.frame.height + 1
+    assert [c.value for c in sheet[2]][3] == view.frame[column][0]
+
+
+def test_a_saved_report_becomes_a_deck_and_a_pdf(statistics):
+    report = reports.Report("Quartalsbericht", "Für den Kreistag")
+    report.items = [
+        reports.Item("indikator_verlauf", series().params, "Arbeitslose im Vergleich", "Leicht steigend."),
+        reports.Item("indikator_rangfolge", {"indicator_id": "arbeitslose", "period": "2024-12-31"}, "Rangfolge"),
+        reports.Item("indikator_karte", {"indicator_id": "arbeitslose"}, "Karte"),  # no boundaries: says so
+    ]
+    reports.save(report)
+    loaded = reports.load("quartalsbericht")
+    assert loaded == report
+    deck = Presentation(io.BytesIO(reports.pptx(loaded)))
+    assert deck.slide_width / deck.slide_height == pytest.approx(16 / 9, rel=0.01)
+    slides = list(deck.slides)
+    assert len(slides) == 4
+    texts = [[s.text_frame.text for s in slide.shapes if s.has_text_frame] for slide in slides]
+    assert texts[0][0] == "Quartalsbericht" and "Kreis Höxter" in texts[0][1]
+    assert texts[1][0] == "Arbeitslose im Vergleich"
+    assert any("Quelle: IT.NRW, Landesdatenbank NRW, Tabelle 13211-05i" in t for t in texts[1])
+    assert slides[1].notes_slide.notes_text_frame.text == "Leicht steigend."
+    assert any(shape.shape_type == 13 for shape in slides[1].shapes)  # the chart as a picture
+    assert "Nicht verfügbar: Noch keine Gebietsgrenzen geladen." in texts[3]
+    document = PdfReader(io.BytesIO(reports.pdf(loaded)))
+    assert len(document.pages) == 1 + 2  # cover and the two charts that could be built
+
+
+def test_export_of_a_saved_report_from_the_command_line(statistics, tmp_path):
+    from tests.test_cli import xregion
+
+    report = reports.Report("Wochenbericht", items=[reports.Item("indikator_verlauf", series().params, "Arbeitslose")])
+    reports.save(report)
+    result = xregion(statistics, "export", "--report", "wochenbericht", "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    assert len(Presentation(str(tmp_path / "out" / "wochenbericht.pptx")).slides) == 2
+    assert len(PdfReader(str(tmp_path / "out" / "wochenbericht.pdf")).pages) == 2
+    missing = xregion(statistics, "export", "--report", "gibt-es-nicht")
+    assert missing.returncode == 2 and "Den Bericht „gibt-es-nicht“ gibt es nicht" in missing.stderr
+
+
+def test_register_charts_export_with_their_source(statistics, tmp_path):
+    from tests.support import register_fixtures as rf
+
+    import_files(load_settings(), [rf.workbook(tmp_path / "register.xlsx")])
+    for view in (views.funding("P1", "05762004"), views.kpi_history("K1")):
+        svg = export.svg(export.printable(view.chart, view.meta))
+        assert "Quelle: Projektregister des Kreises" in svg and view.meta.title in svg
+    assert views.funding("P1").frame.columns == ["Datum", "Bewilligt (€)", "Abgerufen (€)", "Ausgegeben (€)"]
