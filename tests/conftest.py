@@ -55,3 +55,21 @@ def settings(env: dict[str, str]):
     # the mechanics of fetching are tested on one table; tests of the catalogue set all of them
     s.sources.itnrw.tables = ["12411-15i"]
     return s
+
+
+@pytest.fixture
+def app_env(env, monkeypatch):
+    """The test installation's settings in the process environment (pages read them from there)."""
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    return env
+
+
+@pytest.fixture
+def statistics(app_env, tmp_path):
+    """app_env with every table of the indicator catalogue imported (fixture tables)."""
+    from pipelines.refresh import import_files
+    from tests.support import itnrw_tables
+
+    import_files(load_settings(), itnrw_tables.write_catalogue_tables(tmp_path))
+    return app_env

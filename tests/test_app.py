@@ -14,13 +14,6 @@ PAGES = ["nahversorgung"]
 
 
 @pytest.fixture
-def app_env(env, monkeypatch):
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    return env
-
-
-@pytest.fixture
 def with_data(app_env, tmp_path):
     table = tmp_path / "12411-15i.csv"
     table.write_bytes(itnrw_tables.population_table())

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import zipfile
 
-import duckdb
 import pytest
 
 from pipelines.errors import ParseError, XRegionError

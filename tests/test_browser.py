@@ -55,11 +55,7 @@ def browser():
 def app_with_data(tmp_path_factory):
     base = tmp_path_factory.mktemp("app")
     env = _env(base)
-    tables = []
-    for code, body in itnrw_tables.catalogue_tables().items():
-        tables.append(base / f"{code}.csv")
-        tables[-1].write_bytes(body)
-    import_files(load_settings(env=env), tables, sources=[itnrw.SOURCE])
+    import_files(load_settings(env=env), itnrw_tables.write_catalogue_tables(base), sources=[itnrw.SOURCE])
     _save_report(base / "reports")
     with running_app(env) as url:
         yield url
@@ -184,11 +180,7 @@ def app_with_map(tmp_path_factory):
     boundaries = reference_file("geo/nrw_gemeinden.geojson")
     base = tmp_path_factory.mktemp("map")
     env = _env(base)
-    tables = [boundaries]
-    for code, body in itnrw_tables.catalogue_tables().items():
-        tables.append(base / f"{code}.csv")
-        tables[-1].write_bytes(body)
-    import_files(load_settings(env=env), tables)
+    import_files(load_settings(env=env), [boundaries, *itnrw_tables.write_catalogue_tables(base)])
     with running_app(env) as url:
         yield url
 
@@ -265,11 +257,7 @@ def test_an_editor_enters_a_measurement_and_the_status_follows(browser, app_for_
 def app_demo(tmp_path_factory):
     base = tmp_path_factory.mktemp("demo")
     env = {**_env(base), "XREGION_DEMO": "1"}
-    tables = []
-    for code, body in itnrw_tables.catalogue_tables().items():
-        tables.append(base / f"{code}.csv")
-        tables[-1].write_bytes(body)
-    import_files(load_settings(env=env), tables)
+    import_files(load_settings(env=env), itnrw_tables.write_catalogue_tables(base))
     with running_app(env) as url:
         yield url
 

@@ -15,19 +15,6 @@ from pypdf import PdfReader
 from dashboard import downloads, export, reports, views
 from pipelines.config import load_settings
 from pipelines.refresh import import_files
-from tests.support import itnrw_tables
-
-
-@pytest.fixture
-def statistics(env, monkeypatch, tmp_path):
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    paths = []
-    for code, body in itnrw_tables.catalogue_tables().items():
-        paths.append(tmp_path / f"{code}.csv")
-        paths[-1].write_bytes(body)
-    import_files(load_settings(), paths)
-    return env
 
 
 def series() -> views.View:

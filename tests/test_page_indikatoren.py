@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import pyarrow as pa
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from pipelines.config import load_settings
@@ -14,18 +13,6 @@ from pipelines.refresh import import_files
 from pipelines.sources import itnrw
 from tests.support import itnrw_tables
 from tests.test_app import texts
-
-
-@pytest.fixture
-def statistics(env, monkeypatch, tmp_path):
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    paths = []
-    for code, body in itnrw_tables.catalogue_tables().items():
-        paths.append(tmp_path / f"{code}.csv")
-        paths[-1].write_bytes(body)
-    import_files(load_settings(), paths, sources=[itnrw.SOURCE])
-    return env
 
 
 def page(query: dict | None = None) -> AppTest:

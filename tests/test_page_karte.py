@@ -16,17 +16,11 @@ from tests.test_app import texts
 
 
 @pytest.fixture
-def statistics_and_boundaries(env, monkeypatch, tmp_path):
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    paths = []
-    for code, body in itnrw_tables.catalogue_tables().items():
-        paths.append(tmp_path / f"{code}.csv")
-        paths[-1].write_bytes(body)
-    paths.append(tmp_path / "gemeinden.geojson")
-    paths[-1].write_bytes(geo.gemeinden_geojson())
-    import_files(load_settings(), paths)
-    return env
+def statistics_and_boundaries(statistics, tmp_path):
+    path = tmp_path / "gemeinden.geojson"
+    path.write_bytes(geo.gemeinden_geojson())
+    import_files(load_settings(), [path])
+    return statistics
 
 
 def page(query: dict | None = None) -> AppTest:

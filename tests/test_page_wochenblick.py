@@ -15,15 +15,10 @@ from tests.test_app import texts
 
 
 @pytest.fixture
-def demo_env(env, monkeypatch, tmp_path):
-    for key, value in {**env, "XREGION_DEMO": "1"}.items():
-        monkeypatch.setenv(key, value)
-    paths = []
-    for code, body in itnrw_tables.catalogue_tables().items():
-        paths.append(tmp_path / f"{code}.csv")
-        paths[-1].write_bytes(body)
-    import_files(load_settings(), paths)
-    return env
+def demo_env(app_env, monkeypatch, tmp_path):
+    monkeypatch.setenv("XREGION_DEMO", "1")
+    import_files(load_settings(), itnrw_tables.write_catalogue_tables(tmp_path))
+    return app_env
 
 
 def page() -> AppTest:

@@ -83,7 +83,7 @@ def write_with_gdal(geojson: bytes, target: Path, driver: str) -> Path:
 
 
 def shapefile_zip(geojson: bytes, directory: Path) -> Path:
-    shp = write_with_gdal(geojson, directory / "vg250_gem.shp", "ESRI Shapefile")
+    write_with_gdal(geojson, directory / "vg250_gem.shp", "ESRI Shapefile")
     archive = directory / "vg250_shape.zip"
     with zipfile.ZipFile(archive, "w") as zf:
         for part in directory.glob("vg250_gem.*"):

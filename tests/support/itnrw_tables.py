@@ -179,3 +179,12 @@ def serve_catalogue_tables(fake_server, tables: dict[str, bytes] | None = None) 
 
     for code, body in (tables or catalogue_tables()).items():
         fake_server.route("GET", f"/downloader/00/tables/{code}_00.csv", Reply(200, body))
+
+
+def write_catalogue_tables(directory) -> list:
+    """The fixture tables as files in `directory`, ready for `import_files`."""
+    paths = []
+    for code, body in catalogue_tables().items():
+        paths.append(directory / f"{code}.csv")
+        paths[-1].write_bytes(body)
+    return paths

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from io import BytesIO
 from pathlib import Path
 
 from openpyxl import load_workbook
@@ -54,8 +53,3 @@ def with_cell(path: Path, sheet: str, cell: str, value) -> Path:
     book[sheet][cell] = value
     book.save(path)
     return path
-
-
-def content(path: Path) -> bytes:
-    buffer = BytesIO(path.read_bytes())
-    return buffer.getvalue()
