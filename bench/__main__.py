@@ -8,11 +8,11 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from bench import exports, maps, parsers
+from bench import coverage, exports, maps, parsers
 
 
 def main() -> int:
-    results = parsers.run() + maps.spec_build() + exports.run()
+    results = parsers.run() + maps.spec_build() + exports.run() + coverage.run()
     try:
         results += maps.browser_render()
     except Exception as exc:  # no chromium here: the other results still count

@@ -9,7 +9,7 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard import auth
-from dashboard.screens import daten, foerdermittel, handlungsfelder, indikatoren, karte, placeholders, praesentation, verwaltung, wochenblick
+from dashboard.screens import daten, foerdermittel, handlungsfelder, indikatoren, karte, nahversorgung, praesentation, verwaltung, wochenblick
 
 st.set_page_config(page_title="XRegion Monitor", page_icon=str(Path(__file__).parent / "assets" / "favicon.png"), layout="wide")
 
@@ -20,7 +20,7 @@ pages = {
     "Statistik": [
         st.Page(indikatoren.render, title="Indikatoren", icon=":material/show_chart:", url_path="indikatoren"),
         st.Page(karte.render, title="Karte", icon=":material/map:", url_path="karte"),
-        st.Page(placeholders.nahversorgung, title="Nahversorgung", icon=":material/shopping_cart:", url_path="nahversorgung"),
+        st.Page(nahversorgung.render, title="Nahversorgung", icon=":material/shopping_cart:", url_path="nahversorgung"),
     ],
     "Strategie": [
         st.Page(handlungsfelder.render, title="Handlungsfelder", icon=":material/flag:", url_path="handlungsfelder"),

@@ -223,3 +223,55 @@ def headline_indicators() -> pl.DataFrame:
         "FROM first f JOIN marts.indicator_values v USING (indicator_id) WHERE v.ags = meta.region_ags() "
         "ORDER BY f.handlungsfeld, v.period"
     )
+
+
+def coverage_at(distance_m: float, full_range: bool) -> pl.DataFrame:
+    """Coverage per town and for the Kreis at any distance, from the cell distances."""
+    column = "distance_full" if full_range else "distance_any"
+    return query(
+        f"SELECT coalesce(c.ags, meta.region_ags()) AS ags, any_value(r.name) AS name, sum(c.population) AS population, "
+        f"coalesce(sum(c.population) FILTER (WHERE c.{column} <= ?), 0) AS population_within, "
+        f"count(*) AS populated_cells, count(*) FILTER (WHERE c.{column} IS NULL OR c.{column} > ?) AS cells_without "
+        f"FROM marts.nahversorgung_cells c LEFT JOIN marts.regions r ON r.ags = coalesce(c.ags, meta.region_ags()) "
+        f"WHERE c.ags IS NOT NULL GROUP BY GROUPING SETS ((c.ags), ()) ORDER BY c.ags NULLS LAST",
+        [distance_m, distance_m],
+    )
+
+
+def supply_points() -> pl.DataFrame:
+    return query("SELECT * FROM marts.supply_points")
+
+
+def display_cells(full_range: bool) -> pl.DataFrame:
+    """Cells aggregated to 500 m for the map (a Kreis has ~20 000 populated 100 m cells)."""
+    column = "distance_full" if full_range else "distance_any"
+    return query(
+        f"SELECT avg(lon) AS lon, avg(lat) AS lat, sum(population) AS population, "
+        f"sum(population * least(coalesce({column}, 10000), 10000)) / sum(population) AS distance "
+        f"FROM marts.nahversorgung_cells WHERE ags IS NOT NULL GROUP BY floor(x / 500), floor(y / 500)"
+    )
+
+
+def scenario_gain(lon: float, lat: float, distance_m: float, full_range: bool, category: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """What a new supply point would change: per town the people newly within `distance_m`, and
+    the places that would gain a point within reach. For the full-range measure a new point only
+    counts when it is one (Vollsortiment)."""
+    column = "distance_full" if full_range else "distance_any"
+    counts = not full_range or category == "Vollsortiment"
+    new_point = "WITH np AS (SELECT ST_Transform(ST_Point(?, ?), 'EPSG:4326', 'EPSG:3035', always_xy := true) AS pt) "
+    towns = query(
+        new_point + f"SELECT c.ags, any_value(r.name) AS name, coalesce(sum(c.population) FILTER (WHERE "
+        f"(c.{column} IS NULL OR c.{column} > ?) AND ? AND sqrt((c.x - ST_X(np.pt)) ^ 2 + (c.y - ST_Y(np.pt)) ^ 2) <= ?), 0) "
+        f"AS gained FROM marts.nahversorgung_cells c CROSS JOIN np LEFT JOIN marts.regions r ON r.ags = c.ags "
+        f"WHERE c.ags IS NOT NULL GROUP BY c.ags ORDER BY gained DESC, c.ags",
+        [lon, lat, distance_m, counts, distance_m],
+    )
+    places = query(
+        new_point + f"SELECT pl.name, pl.town, round(pl.{column}) AS bisher_m, round(sqrt((ST_X(q) - ST_X(np.pt)) ^ 2 + "
+        f"(ST_Y(q) - ST_Y(np.pt)) ^ 2)) AS neu_m FROM (SELECT *, ST_Transform(ST_Point(lon, lat), 'EPSG:4326', "
+        f"'EPSG:3035', always_xy := true) AS q FROM marts.nahversorgung_places) pl CROSS JOIN np "
+        f"WHERE ? AND (pl.{column} IS NULL OR pl.{column} > ?) "
+        f"AND sqrt((ST_X(q) - ST_X(np.pt)) ^ 2 + (ST_Y(q) - ST_Y(np.pt)) ^ 2) <= ? ORDER BY neu_m",
+        [lon, lat, counts, distance_m, distance_m],
+    )
+    return towns, places

@@ -144,10 +144,13 @@ class BkgSettings(BaseModel):
 
 class OsmSettings(BaseModel):
     overpass_url: str = "https://overpass-api.de/api/interpreter"
+    margin_deg: float = 0.07  # around the Kreis (≈ 5 km): shops across the border serve border villages
+    min_wait_on_429_s: float = 30.0  # Overpass usage policy
 
 
 class ZensusSettings(BaseModel):
     url: str = "https://www.destatis.de/static/DE/zensus/gitterdaten/Zensus2022_Bevoelkerungszahl.zip"
+    margin_m: float = 5000.0  # cells kept around the Kreis
 
 
 class SourcesSettings(BaseModel):

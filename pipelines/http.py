@@ -8,6 +8,7 @@ are used up the caller gets a SourceError with one German sentence and a hint.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import requests
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
@@ -73,6 +74,9 @@ class HttpClient:
         return self.request("POST", url, data=data, headers=headers, label=label)
 
     def request(self, method: str, url: str, *, label: str = "", **kwargs: object) -> Response:
+        return self._with_retries(url, self._attempt, method, url, label or url, **kwargs)
+
+    def _with_retries(self, url: str, attempt_fn, *args: object, **kwargs: object):
         retrying = Retrying(
             stop=stop_after_attempt(max(1, self.settings.retries)),
             wait=self._wait,
@@ -83,7 +87,7 @@ class HttpClient:
         try:
             for attempt in retrying:
                 with attempt:
-                    return self._attempt(method, url, label or url, **kwargs)
+                    return attempt_fn(*args, **kwargs)
         except _Retryable as exc:
             raise SourceError(
                 f"{self.service} ist nicht erreichbar ({url}): {exc.reason}, "
@@ -138,6 +142,40 @@ class HttpClient:
             raise _Retryable("Verbindung fehlgeschlagen") from None
         except requests.exceptions.ChunkedEncodingError:
             raise _Retryable("Übertragung abgebrochen") from None
+
+    def download(self, url: str, target: Path, label: str = "") -> Path:
+        """Stream a large file to disk (never whole into memory), with the same retries."""
+        return self._with_retries(url, self._download_attempt, url, target, label or url)
+
+    def _download_attempt(self, url: str, target: Path, label: str) -> Path:
+        timeout = (self.settings.connect_timeout_s, self.settings.read_timeout_s)
+        tmp = target.with_name(target.name + ".part")
+        try:
+            with self.session.get(url, timeout=timeout, stream=True) as resp:
+                if resp.status_code == 429:
+                    raise _Retryable("zu viele Anfragen (HTTP 429)", self.min_wait_on_429_s)
+                if resp.status_code >= 500:
+                    raise _Retryable(f"Serverfehler HTTP {resp.status_code}")
+                if resp.status_code >= 400:
+                    raise SourceError(f"{self.service} lehnt die Anfrage ab ({url}): HTTP {resp.status_code} "
+                                      f"{_reason_de(resp.status_code)}.")  # fmt: skip
+                total = int(resp.headers.get("Content-Length") or 0) or None
+                written = 0
+                with tmp.open("wb") as out, self.reporter.task(f"Download {label}", total=total, unit="bytes") as advance:
+                    for chunk in resp.iter_content(CHUNK):
+                        out.write(chunk)
+                        written += len(chunk)
+                        advance(len(chunk))
+                if total is not None and written < total:
+                    raise _Retryable(f"Übertragung unvollständig ({written} von {total} Bytes)")
+        except requests.exceptions.Timeout:
+            raise _Retryable("keine Antwort innerhalb der Wartezeit") from None
+        except requests.exceptions.ConnectionError:
+            raise _Retryable("Verbindung fehlgeschlagen") from None
+        except requests.exceptions.ChunkedEncodingError:
+            raise _Retryable("Übertragung abgebrochen") from None
+        tmp.replace(target)
+        return target
 
     def _read_body(self, resp: requests.Response, label: str) -> bytes:
         total = resp.headers.get("Content-Length")

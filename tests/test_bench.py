@@ -43,3 +43,10 @@ def test_export_benchmark_runs():
     results = exports.run(repeat=1)
     assert [r.rows for r in results] == [1, 10]
     assert all(r.candidate_s > 0 and r.target_s for r in results)
+
+
+def test_coverage_benchmark_agrees_with_the_naive_answer():
+    from bench import coverage
+
+    (kreis,) = coverage.run(nrw=False)  # raises when a distance differs from the all-pairs one
+    assert kreis.rows == 20_000 and kreis.candidate_s > 0

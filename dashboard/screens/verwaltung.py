@@ -23,7 +23,8 @@ from pipelines.register.model import ENTITIES, Field, ValueProblem, parse_value
 from pipelines.register.store import Change, RegisterStore, RegisterValidationError, StaleEditError
 from pipelines.sources.register import ensure_seeded
 
-EDITABLE = ["measurements", "measures", "kpis", "funding_records", "programmes", "allocations", "fields", "towns"]
+EDITABLE = ["measurements", "measures", "kpis", "funding_records", "programmes", "allocations", "supply_points", "fields",
+            "towns"]  # fmt: skip
 KEY_COLUMN = "_key"
 
 

@@ -14,6 +14,7 @@ STATUSES = ["nicht begonnen", "Planung", "Umsetzung", "abgeschlossen", "pausiert
 DIRECTIONS = ["steigen", "sinken"]
 FUNDING_KINDS = ["bewilligt", "abgerufen", "ausgegeben"]
 WHOLE_KREIS = "ganzer Kreis"
+SUPPLY_CATEGORIES = ["Vollsortiment", "Lebensmittelhandwerk", "Ergänzung", "Dorfladen", "Automat", "Markt"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class Entity:
     fields: tuple[Field, ...]
     key: tuple[str, ...]  # fields that identify a row
     description: str = ""
+    optional: bool = False  # a workbook may leave the sheet out (added after the first registers)
 
     def field(self, name: str) -> Field:
         return next(f for f in self.fields if f.name == name)
@@ -116,6 +118,15 @@ ENTITIES: dict[str, Entity] = {
              Field("amount", "Betrag (€)", "number", required=True), Field("source", "Quelle / Bemerkung")),
             ("programme", "town", "date", "kind"),
             "Bewilligte, abgerufene und ausgegebene Beträge (je Buchung, mit Datum).",
+        ),
+        Entity(
+            "supply_points", "Nahversorgungspunkte",
+            (Field("id", "ID", required=True), Field("name", "Name", required=True),
+             Field("category", "Kategorie", "choice", required=True, choices=tuple(SUPPLY_CATEGORIES)),
+             Field("kind", "Art", help="z. B. Haltestelle Verkaufswagen, Abholstation, Liefergebiet"),
+             Field("lat", "Breite (WGS84)", "number", required=True), Field("lon", "Länge (WGS84)", "number", required=True),
+             Field("source", "Quelle / Bemerkung")),
+            ("id",), "Versorgungspunkte, die der Kreis kennt und OpenStreetMap nicht (z. B. aus #SNZ).", optional=True,
         ),
     )
 }  # fmt: skip

@@ -88,6 +88,11 @@ def validate(data: Dataset) -> list[Problem]:
             if (k.get("direction") == "steigen" and wanted <= 0) or (k.get("direction") == "sinken" and wanted >= 0):
                 add("kpis", i, "target_value", f"der Zielwert passt nicht zur gewünschten Richtung „{k['direction']}“")
 
+    for i, p in enumerate(data.records["supply_points"]):
+        if p.get("lat") is not None and not -90 <= p["lat"] <= 90:
+            add("supply_points", i, "lat", "keine geographische Breite (−90 bis 90)")
+        if p.get("lon") is not None and not -180 <= p["lon"] <= 180:
+            add("supply_points", i, "lon", "keine geographische Länge (−180 bis 180)")
     _check_money(data, add)
     return problems
 

@@ -40,7 +40,8 @@ def read_workbook(content: bytes, filename: str) -> tuple[Dataset, list[Problem]
     data, problems = Dataset(), []
     for name, entity in ENTITIES.items():
         if entity.sheet not in book.sheetnames:
-            problems.append(Problem(entity.sheet, None, None, "das Blatt fehlt"))
+            if not entity.optional:
+                problems.append(Problem(entity.sheet, None, None, "das Blatt fehlt"))
             continue
         rows = book[entity.sheet].iter_rows(values_only=True)
         header = [str(c).strip() if c is not None else "" for c in next(rows, ())]

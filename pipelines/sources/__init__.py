@@ -46,9 +46,9 @@ class Source:
 
 
 def all_sources() -> list[Source]:
-    from pipelines.sources import bkg, itnrw, register
+    from pipelines.sources import bkg, itnrw, osm, register, zensus
 
-    return [itnrw.SOURCE, bkg.SOURCE, register.SOURCE]
+    return [itnrw.SOURCE, bkg.SOURCE, osm.SOURCE, zensus.SOURCE, register.SOURCE]
 
 
 def by_name(names: list[str] | None, sources: list[Source] | None = None) -> list[Source]:

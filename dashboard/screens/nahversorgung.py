@@ -1,0 +1,125 @@
+"""Nahversorgung: how many people live within reach of a grocery supply point — per town and for
+the Kreis, at 500 m, 1 000 m (BBSR) or any distance — on a map of supply points and population,
+and scenarios: what would a new village shop or vending station change, and for which villages."""
+
+from __future__ import annotations
+
+import json
+
+import altair as alt
+import polars as pl
+import streamlit as st
+
+from dashboard import charts, data, ui
+from pipelines.german import fmt_date, fmt_number
+from pipelines.register.model import SUPPLY_CATEGORIES
+
+CATEGORY_COLOURS = dict(zip(SUPPLY_CATEGORIES, ["#084594", "#b15928", "#6a3d9a", "#e31a1c", "#33a02c", "#ff7f00"]))
+SCENARIOS = "nahversorgung_szenarien"
+
+
+def _pct(part, whole) -> str:
+    return "–" if not whole else f"{fmt_number(100 * part / whole, 1)} %"
+
+
+def _map(points: pl.DataFrame, cells: pl.DataFrame, full_range: bool, extra: dict | None) -> alt.TopLevelMixin:
+    towns = data.region_shapes("gemeinde", whole_land=False)
+    outline = alt.Chart(alt.Data(values=[{"type": "Feature", "geometry": json.loads(g), "name": n}
+                                         for n, g in towns.select("name", "geojson").iter_rows()]))  # fmt: skip
+    layers = [
+        outline.mark_geoshape(fill="#f7f7f7", stroke="#555555", strokeWidth=1),
+        alt.Chart(cells).mark_square(size=14, opacity=0.8).encode(
+            longitude="lon:Q", latitude="lat:Q",
+            color=alt.Color("distance:Q", title="Entfernung (m)", scale=alt.Scale(scheme="orangered", domain=[0, 3000], clamp=True)),
+            tooltip=[alt.Tooltip("population:Q", title="Einwohner (500-m-Zelle)"),
+                     alt.Tooltip("distance:Q", title="mittlere Entfernung (m)", format=",.0f")],
+        ),
+        alt.Chart(points).mark_point(filled=True, size=70, stroke="#ffffff", strokeWidth=0.8).encode(
+            longitude="lon:Q", latitude="lat:Q",
+            color=alt.Color("category:N", title="Kategorie", scale=alt.Scale(domain=list(CATEGORY_COLOURS), range=list(CATEGORY_COLOURS.values()))),
+            shape=alt.Shape("origin:N", title="Herkunft"),
+            tooltip=[alt.Tooltip("name:N", title="Name"), alt.Tooltip("category:N", title="Kategorie"),
+                     alt.Tooltip("town:N", title="Gemeinde"), alt.Tooltip("origin:N", title="Quelle")],
+        ),
+    ]  # fmt: skip
+    if extra:
+        layers.append(alt.Chart(pl.DataFrame([extra])).mark_point(shape="diamond", size=260, filled=True, color="#000000")
+                      .encode(longitude="lon:Q", latitude="lat:Q", tooltip=[alt.Tooltip("name:N", title="Szenario")]))  # fmt: skip
+    chart = alt.layer(*layers).project(type="mercator").properties(height=560)
+    return chart.resolve_scale(color="independent").configure(locale=charts.GERMAN_LOCALE)
+
+
+def _scenario(distance: int, full_range: bool, points: pl.DataFrame) -> dict | None:
+    st.subheader("Szenario: neuer Versorgungspunkt")
+    st.caption("Wo würde ein Dorfladen, ein Automat oder ein Verkaufswagen-Halt wie vielen Menschen helfen?")
+    cols = st.columns([2, 1, 1, 1])
+    name = cols[0].text_input("Name des Szenarios", value="Neuer Dorfladen")
+    default_lat, default_lon = (float(points["lat"].mean()), float(points["lon"].mean())) if points.height else (51.7, 9.2)
+    lat = cols[1].number_input("Breite", value=round(default_lat, 4), format="%.4f", step=0.001)
+    lon = cols[2].number_input("Länge", value=round(default_lon, 4), format="%.4f", step=0.001)
+    category = cols[3].selectbox("Kategorie", SUPPLY_CATEGORIES, index=SUPPLY_CATEGORIES.index("Dorfladen"))
+    towns, places = data.scenario_gain(lon, lat, distance, full_range, category)
+    gained = int(towns["gained"].sum()) if towns.height else 0
+    st.metric(f"Zusätzlich versorgt (≤ {fmt_number(distance)} m)", f"{fmt_number(gained)} Menschen")
+    if full_range and category != "Vollsortiment":
+        st.caption("Für die BBSR-Kennzahl zählen nur Supermärkte und Discounter; ein anderer Punkt ändert sie nicht.")
+    if places.height:
+        st.markdown("**Orte, die einen Versorgungspunkt in Reichweite bekämen:** " + ", ".join(
+            f"{r['name']} ({r['town']}, {fmt_number(r['neu_m'])} m)" for r in places.iter_rows(named=True)))  # fmt: skip
+    saved = st.session_state.setdefault(SCENARIOS, [])
+    if st.button("Szenario speichern", icon=":material/bookmark_add:"):
+        saved.append({"Szenario": name, "Kategorie": category, "Breite": lat, "Länge": lon, "Entfernung (m)": distance,
+                      "Zusätzlich versorgt": gained, "Orte": ", ".join(places["name"].to_list())})  # fmt: skip
+    if saved:
+        st.markdown("**Gespeicherte Szenarien im Vergleich**")
+        st.dataframe(pl.DataFrame(saved).sort("Zusätzlich versorgt", descending=True), hide_index=True, width="stretch")
+    return {"lon": lon, "lat": lat, "name": name}
+
+
+def render() -> None:
+    ui.page_header("Nahversorgung", f"{ui.region_label()} — Lebensmittel in erreichbarer Nähe (#SNZ)")
+    if not data.warehouse_exists():
+        ui.missing_data_notice()
+        return
+    points = data.supply_points()
+    cells = data.query("SELECT count(*) AS n FROM marts.nahversorgung_cells")
+    if not points.height or not cells.height or not cells.item(0, 0):
+        st.info(
+            "Für die Nahversorgung fehlen noch Daten: die Versorgungspunkte (`xregion refresh --source osm`), das "
+            "Bevölkerungsgitter (`xregion refresh --source zensus`, braucht die Gebietsgrenzen) – siehe Seite **Daten**."
+        )
+        return
+    left, right = st.columns([1, 2])
+    measure = left.radio("Versorgungspunkte", ["Supermarkt oder Discounter (BBSR)", "alle Kategorien"], horizontal=False)
+    full_range = measure.startswith("Supermarkt")
+    distance = right.select_slider("Entfernung (Luftlinie)", options=[300, 500, 750, 1000, 1500, 2000, 3000], value=1000,
+                                   format_func=lambda m: f"{fmt_number(m)} m")  # fmt: skip
+    coverage = data.coverage_at(distance, full_range)
+    kreis = coverage.filter(pl.col("ags") == data.settings().region.ags)
+    if kreis.height:
+        row = kreis.row(0, named=True)
+        cols = st.columns(3)
+        cols[0].metric(f"Kreis: Anteil ≤ {fmt_number(distance)} m", _pct(row["population_within"], row["population"]))
+        cols[1].metric("Menschen ohne Versorgung in Reichweite", fmt_number(row["population"] - row["population_within"]))
+        cols[2].metric("Bewohnte 100-m-Zellen ohne Versorgung", fmt_number(row["cells_without"]))
+        if full_range and distance == 1000:
+            st.caption("Vergleich BBSR (1 000 m, Supermarkt/Discounter): NRW 81 %, Deutschland 74 %.")
+    table = coverage.filter(pl.col("ags") != data.settings().region.ags).select(
+        pl.col("name").alias("Stadt"),
+        pl.col("population").map_elements(fmt_number, return_dtype=pl.String).alias("Einwohner (Gitter)"),
+        pl.struct("population_within", "population").map_elements(
+            lambda r: _pct(r["population_within"], r["population"]), return_dtype=pl.String).alias(f"Anteil ≤ {distance} m"),
+        pl.col("cells_without").alias("Zellen ohne Versorgung"),
+    )  # fmt: skip
+    extra = None
+    with st.container():
+        map_slot = st.empty()
+        st.dataframe(table, hide_index=True, width="stretch")
+        extra = _scenario(distance, full_range, points)
+        map_slot.altair_chart(_map(points, data.display_cells(full_range), full_range, extra), width="stretch")
+    stamps = points["data_date"].drop_nulls()
+    st.caption(
+        f"Quellen: Versorgungspunkte © OpenStreetMap-Mitwirkende (ODbL), Stand {fmt_date(stamps.max()) if stamps.len() else 'unbekannt'}"
+        " – ergänzt um Punkte aus dem Register des Kreises; Bevölkerung: Zensus 2022, 100-m-Gitter (dl-de/by-2-0); "
+        f"Grenzen: {data.boundary_attribution()}. Entfernungen als Luftlinie zum nächsten Punkt (bis 10 km gesucht)."
+    )

@@ -1,0 +1,67 @@
+-- Coverage per town and for the Kreis (ags of the Kreis), for any supply point and for full-range
+-- shops (the BBSR indicator): population within 500 m and 1 000 m (straight line), its share,
+-- the population-weighted mean distance (cells without a point within 10 km count as 10 km),
+-- populated cells, and cells without supply within the threshold. BBSR reference: 81 % (NRW),
+-- 74 % (Germany) of the population within 1 000 m of a supermarket or discounter.
+with cells as (
+
+    select * from marts.nahversorgung_cells
+    where ags is not null
+
+),
+
+per_group as (
+
+    select cell_id, ags, population, 'alle' as category_group, distance_any as distance from cells
+    union all
+    select cell_id, ags, population, 'Vollsortiment' as category_group, distance_full as distance from cells
+
+),
+
+thresholds as (
+
+    select * from (values (500), (1000)) as t(threshold_m)
+
+),
+
+aggregated as (
+
+    select
+        coalesce(per_group.ags, meta.region_ags()) as ags,
+        per_group.category_group,
+        thresholds.threshold_m,
+        sum(per_group.population) as population,
+        sum(per_group.population) filter (where per_group.distance <= thresholds.threshold_m) as population_within,
+        sum(per_group.population * least(coalesce(per_group.distance, 10000), 10000)) / sum(per_group.population)
+            as mean_distance_m,
+        count(*) as populated_cells,
+        count(*) filter (where per_group.distance is null or per_group.distance > thresholds.threshold_m)
+            as cells_without_supply
+    from per_group, thresholds
+    group by grouping sets ((per_group.ags, per_group.category_group, thresholds.threshold_m),
+                            (per_group.category_group, thresholds.threshold_m))
+
+),
+
+final as (
+
+    select
+        aggregated.ags,
+        coalesce(regions.name, aggregated.ags) as name,
+        aggregated.category_group,
+        aggregated.threshold_m,
+        aggregated.population,
+        coalesce(aggregated.population_within, 0) as population_within,
+        coalesce(aggregated.population_within, 0) / aggregated.population as share_within,
+        aggregated.mean_distance_m,
+        aggregated.populated_cells,
+        aggregated.cells_without_supply,
+        0.81 as bbsr_share_nrw,
+        0.74 as bbsr_share_germany
+    from aggregated
+    left join marts.regions as regions using (ags)
+
+)
+
+select * from final
+order by ags, category_group, threshold_m

@@ -1,0 +1,221 @@
+"""Nahversorgung: the Overpass route against a fake server, the Zensus grid cut from a streamed
+ZIP, and coverage on hand-made grids with known answers."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import duckdb
+import pytest
+
+from pipelines.errors import ParseError
+from pipelines.readonly import connect_readonly
+from pipelines.refresh import import_files, refresh
+from pipelines.sources import bkg, osm, zensus
+from pipelines.warehouse import load_spatial
+from tests.support import geo
+from tests.support.fake_server import Reply
+
+OVERPASS = "/api/interpreter"
+
+
+def to_wgs84(x: float, y: float) -> tuple[float, float]:
+    con = duckdb.connect()
+    load_spatial(con)
+    lon, lat = con.execute(
+        "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_Transform(ST_Point(?, ?), 'EPSG:3035', 'EPSG:4326', always_xy := true) AS p)",
+        [x, y],
+    ).fetchone()
+    return lon, lat
+
+
+def centre_3035(settings, ags: str) -> tuple[float, float]:
+    con = connect_readonly(settings.db_path)
+    try:
+        return con.execute(
+            "SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_Transform(ST_Centroid(geometry), 'EPSG:4326', 'EPSG:3035', "
+            "always_xy := true) AS c FROM marts.regions WHERE ags = ?)",
+            [ags],
+        ).fetchone()
+    finally:
+        con.close()
+
+
+def overpass_json(elements: list[dict]) -> bytes:
+    return json.dumps({"version": 0.6, "osm3s": {"timestamp_osm_base": "2026-11-20T10:00:00Z"}, "elements": elements}).encode()
+
+
+def node(i: int, lon: float, lat: float, **tags) -> dict:
+    return {"type": "node", "id": i, "lon": lon, "lat": lat, "tags": tags}
+
+
+@pytest.fixture
+def boundaries(settings, tmp_path):
+    path = tmp_path / "gemeinden.geojson"
+    path.write_bytes(geo.gemeinden_geojson())
+    import_files(settings, [path], sources=[bkg.SOURCE])
+    return settings
+
+
+def rows(settings, sql, params=None):
+    con = connect_readonly(settings.db_path)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+# --- Overpass ------------------------------------------------------------------------------------
+
+
+def test_one_overpass_request_for_the_region_with_a_user_agent(boundaries, fake_server):
+    fake_server.route("POST", OVERPASS, Reply(200, overpass_json([
+        node(1, 9.0, 51.7, shop="supermarket", name="Markt A"),
+        node(2, 9.0, 51.7, shop="convenience", name="Dorfladen Ottbergen"),
+        {"type": "way", "id": 3, "center": {"lon": 9.01, "lat": 51.71}, "tags": {"shop": "bakery"}},
+        node(4, 9.0, 51.7, amenity="vending_machine", vending="milk;eggs", brand="Regiomat"),
+        node(5, 9.0, 51.7, amenity="marketplace"),
+        node(6, 9.0, 51.7, shop="kiosk"),
+        node(7, 9.0, 51.7, place="village", name="Ottbergen"),
+    ])))  # fmt: skip
+    result = refresh(boundaries, selected=[osm.SOURCE])
+    assert result.failed == {}
+    (request,) = fake_server.requests_to(OVERPASS)
+    assert request.headers["User-Agent"].startswith("XRegionMonitor/")
+    query = request.form["data"]
+    assert query.startswith("[out:json]") and "out center tags;" in query
+    assert "area" not in query  # the Kreis is known: its bounding box with a margin
+    categories = dict(rows(boundaries, "SELECT name, category FROM marts.supply_points WHERE name IS NOT NULL"))
+    assert categories == {"Markt A": "Vollsortiment", "Dorfladen Ottbergen": "Dorfladen"}
+    all_categories = sorted(r[0] for r in rows(boundaries, "SELECT category FROM marts.supply_points"))
+    assert all_categories == ["Automat", "Dorfladen", "Ergänzung", "Lebensmittelhandwerk", "Markt", "Vollsortiment"]
+    assert rows(boundaries, "SELECT DISTINCT data_date::VARCHAR FROM marts.supply_points WHERE origin = 'OpenStreetMap'") == [("2026-11-20",)]
+
+
+def test_429_waits_and_tries_again(boundaries, fake_server):
+    boundaries.sources.osm.min_wait_on_429_s = 0.2
+    fake_server.route("POST", OVERPASS, Reply(429, b"rate limited"), Reply(200, overpass_json([])))
+    assert refresh(boundaries, selected=[osm.SOURCE]).failed == {}
+    times = [r for r in fake_server.requests_to(OVERPASS)]
+    assert len(times) == 2
+
+
+@pytest.mark.parametrize(
+    ("reply", "message"),
+    [
+        (Reply(406, b""), "HTTP 406 (nicht akzeptiert – fehlt eine Kennung des Programms?)"),
+        (Reply(200, b"<html><body>Dispatcher busy</body></html>"), "eine Webseite statt Daten"),
+        (Reply(200, overpass_json([]), delay=3), "keine Antwort innerhalb der Wartezeit"),
+        (Reply(200, json.dumps({"remark": "runtime error: Query timed out", "elements": []}).encode()), "runtime error"),
+    ],
+)
+def test_overpass_faults_are_reported_and_keep_the_last_points(boundaries, fake_server, reply, message):
+    fake_server.route("POST", OVERPASS, Reply(200, overpass_json([node(1, 9.0, 51.7, shop="supermarket")])))
+    refresh(boundaries, selected=[osm.SOURCE])
+    fake_server.route("POST", OVERPASS, reply)
+    result = refresh(boundaries, selected=[osm.SOURCE])
+    assert message in result.failed["osm"]
+    assert rows(boundaries, "SELECT count(*) FROM marts.supply_points") == [(1,)]
+
+
+# --- Zensus grid ---------------------------------------------------------------------------------
+
+
+def grid_csv(cells: list[tuple[str, float, float, str]]) -> str:
+    return "GITTER_ID_100m;x_mp_100m;y_mp_100m;Einwohner\n" + "".join(f"{c};{x:.0f};{y:.0f};{p}\n" for c, x, y, p in cells)
+
+
+def test_the_grid_is_streamed_from_the_zip_and_cut_to_the_box(tmp_path):
+    path = tmp_path / "Zensus2022_Bevoelkerungszahl.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("Zensus2022_Bevoelkerungszahl_100m-Gitter.csv", grid_csv([
+            ("inside", 4_250_050, 3_150_050, "12"), ("dash", 4_250_150, 3_150_050, "-"), ("empty", 4_250_250, 3_150_050, ""),
+            ("outside", 4_100_050, 3_150_050, "99"),
+        ]))  # fmt: skip
+    cells = zensus.cells_from_zip(path, (4_245_000, 3_148_000, 4_284_000, 3_200_000))
+    assert cells.rows() == [("inside", 4_250_050.0, 3_150_050.0, 12)]
+    with pytest.raises(ParseError, match="Zeile 1: erwartet GITTER_ID_100m"):
+        zensus.filter_grid(io.StringIO("a;b;c;d\n"), (0, 0, 1, 1), "falsch.csv")
+    with pytest.raises(ParseError, match="kaputt.csv, Zeile 2: Einwohnerzahl „viele“"):
+        zensus.filter_grid(io.StringIO(grid_csv([("x", 5, 5, "viele")])), (0, 0, 10, 10), "kaputt.csv")
+
+
+def test_the_zensus_download_route(boundaries, fake_server):
+    x, y = centre_3035(boundaries, "05762004")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        zf.writestr("Zensus2022_Bevoelkerungszahl_100m-Gitter.csv", grid_csv([("c1", x, y, "7"), ("far", x + 900_000, y, "5")]))
+    fake_server.route("GET", "/zensus.zip", Reply(200, buffer.getvalue()))
+    assert refresh(boundaries, selected=[zensus.SOURCE]).failed == {}
+    assert rows(boundaries, "SELECT cell_id, population FROM raw.zensus_cells") == [("c1", 7)]
+
+
+# --- coverage ------------------------------------------------------------------------------------
+
+
+def test_coverage_on_a_hand_made_grid(boundaries, tmp_path):
+    x, y = centre_3035(boundaries, "05762004")  # Bad Driburg, a 10 km square
+    supermarket = to_wgs84(x, y)
+    # a shop in the next Kreis (Paderborn, north of Bad Driburg) serves Bad Driburg's northern edge
+    px, py = centre_3035(boundaries, "05774032")
+    outside = to_wgs84(px, py - 4_700)
+    (tmp_path / "osm.json").write_bytes(overpass_json([
+        node(1, *supermarket, shop="supermarket", name="Mitte"), node(2, *outside, shop="bakery", name="Nachbar"),
+    ]))  # fmt: skip
+    (tmp_path / "grid.csv").write_text(grid_csv([
+        ("at_1000", x + 1000, y, "10"),    # exactly on the threshold: counts as within
+        ("at_300", x + 300, y, "30"),
+        ("at_1100", x + 1100, y, "20"),
+        ("north_edge", px, py - 4_700 - 400, "40"),  # 400 m from the bakery across the Kreis border
+    ]))  # fmt: skip
+    import_files(boundaries, [tmp_path / "osm.json", tmp_path / "grid.csv"])
+    cells = dict(rows(boundaries, "SELECT cell_id, round(distance_full) FROM marts.nahversorgung_cells"))
+    assert cells["at_1000"] == 1000 and cells["at_300"] == 300 and cells["at_1100"] == 1100
+    served = rows(boundaries, "SELECT round(distance_any), ags FROM marts.nahversorgung_cells WHERE cell_id = 'north_edge'")
+    assert served[0][0] == 400
+    coverage = {
+        (r[0], r[1], r[2]): r[3:]
+        for r in rows(boundaries, "SELECT ags, category_group, threshold_m, population, population_within, cells_without_supply "
+                                  "FROM marts.nahversorgung_coverage")
+    }  # fmt: skip
+    assert served[0][1] == "05762004"  # the border cell lies in Bad Driburg
+    assert coverage[("05762004", "Vollsortiment", 1000)][:2] == (100, 40)  # 10 + 30 of 100 within 1 000 m
+    assert coverage[("05762004", "Vollsortiment", 500)][:2] == (100, 30)
+    assert coverage[("05762004", "Vollsortiment", 1000)][2] == 2  # at_1100 and the border cell lack a full-range shop
+    kreis = coverage[("05762", "alle", 500)]
+    assert kreis[0] == 100 and kreis[1] == 30 + 40  # the border cell is served from outside
+
+
+def test_the_page_shows_coverage_and_a_scenario(app_env, tmp_path):
+    from streamlit.testing.v1 import AppTest
+
+    from pipelines.config import load_settings
+
+    settings = load_settings()
+    path = tmp_path / "gemeinden.geojson"
+    path.write_bytes(geo.gemeinden_geojson())
+    import_files(settings, [path])
+    x, y = centre_3035(settings, "05762004")
+    hx, hy = centre_3035(settings, "05762020")  # Höxter: no shop yet
+    (tmp_path / "osm.json").write_bytes(overpass_json([
+        node(1, *to_wgs84(x, y), shop="supermarket", name="Mitte"),
+        node(2, *to_wgs84(hx + 200, hy), place="village", name="Ovenhausen"),
+    ]))  # fmt: skip
+    (tmp_path / "grid.csv").write_text(grid_csv([("a", x + 300, y, "30"), ("b", hx, hy, "50")]))
+    import_files(settings, [tmp_path / "osm.json", tmp_path / "grid.csv"])
+    at = AppTest.from_string("from dashboard.screens import nahversorgung\nnahversorgung.render()", default_timeout=60).run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Kreis: Anteil ≤ 1.000 m"] == "37,5 %"  # 30 of 80
+    assert "NRW 81 %, Deutschland 74 %" in "\n".join(c.value for c in at.caption)
+    # a village shop in Höxter: the BBSR measure counts only supermarkets, "alle Kategorien" counts it
+    at.number_input[0].set_value(round(to_wgs84(hx, hy)[1], 4)).run()
+    at.number_input[1].set_value(round(to_wgs84(hx, hy)[0], 4)).run()
+    assert {m.label: m.value for m in at.metric}["Zusätzlich versorgt (≤ 1.000 m)"] == "0 Menschen"
+    at.radio[0].set_value("alle Kategorien").run()
+    assert {m.label: m.value for m in at.metric}["Zusätzlich versorgt (≤ 1.000 m)"] == "50 Menschen"
+    assert "Ovenhausen (Höxter" in "\n".join(m.value for m in at.markdown)
+    next(b for b in at.button if b.label == "Szenario speichern").click().run()
+    assert at.dataframe[-1].value["Zusätzlich versorgt"].tolist() == [50]
