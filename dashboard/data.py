@@ -252,26 +252,33 @@ def display_cells(full_range: bool) -> pl.DataFrame:
     )
 
 
-def scenario_gain(lon: float, lat: float, distance_m: float, full_range: bool, category: str) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """What a new supply point would change: per town the people newly within `distance_m`, and
-    the places that would gain a point within reach. For the full-range measure a new point only
-    counts when it is one (Vollsortiment)."""
+def scenario(added: list[dict], removed: list[str], distance_m: float, full_range: bool) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """What adding points (`{lon, lat, category}`) and removing existing ones (point ids) would
+    change, for the Kreis: per town the people within `distance_m` before and after, and the
+    places whose reach changes. Recomputed against all points (a Kreis has some hundred)."""
     column = "distance_full" if full_range else "distance_any"
-    counts = not full_range or category == "Vollsortiment"
-    new_point = "WITH np AS (SELECT ST_Transform(ST_Point(?, ?), 'EPSG:4326', 'EPSG:3035', always_xy := true) AS pt) "
+    new = [(a["lon"], a["lat"]) for a in added if not full_range or a["category"] == "Vollsortiment"]
+    values = " UNION ALL ".join("SELECT ST_Transform(ST_Point(?, ?), 'EPSG:4326', 'EPSG:3035', always_xy := true) AS g"
+                                for _ in new) or "SELECT NULL::GEOMETRY AS g WHERE false"  # fmt: skip
+    points = (
+        f"WITH pts AS (SELECT x, y FROM marts.supply_points WHERE NOT list_contains(?, point_id) "
+        f"{'AND full_range' if full_range else ''} UNION ALL SELECT ST_X(g), ST_Y(g) FROM ({values})) "
+    )
+    params = [removed, *[v for point in new for v in point]]
     towns = query(
-        new_point + f"SELECT c.ags, any_value(r.name) AS name, coalesce(sum(c.population) FILTER (WHERE "
-        f"(c.{column} IS NULL OR c.{column} > ?) AND ? AND sqrt((c.x - ST_X(np.pt)) ^ 2 + (c.y - ST_Y(np.pt)) ^ 2) <= ?), 0) "
-        f"AS gained FROM marts.nahversorgung_cells c CROSS JOIN np LEFT JOIN marts.regions r ON r.ags = c.ags "
-        f"WHERE c.ags IS NOT NULL GROUP BY c.ags ORDER BY gained DESC, c.ags",
-        [lon, lat, distance_m, counts, distance_m],
+        points + f"SELECT c.ags, any_value(r.name) AS name, sum(c.population) AS population, "
+        f"coalesce(sum(c.population) FILTER (WHERE c.{column} <= ?), 0) AS before, "
+        f"coalesce(sum(c.population) FILTER (WHERE (SELECT min(sqrt((c.x - p.x) ^ 2 + (c.y - p.y) ^ 2)) FROM pts p) <= ?), 0) AS after "
+        f"FROM marts.nahversorgung_cells c LEFT JOIN marts.regions r ON r.ags = c.ags WHERE c.ags IS NOT NULL "
+        f"GROUP BY c.ags ORDER BY c.ags",
+        [*params, distance_m, distance_m],
     )
     places = query(
-        new_point + f"SELECT pl.name, pl.town, round(pl.{column}) AS bisher_m, round(sqrt((ST_X(q) - ST_X(np.pt)) ^ 2 + "
-        f"(ST_Y(q) - ST_Y(np.pt)) ^ 2)) AS neu_m FROM (SELECT *, ST_Transform(ST_Point(lon, lat), 'EPSG:4326', "
-        f"'EPSG:3035', always_xy := true) AS q FROM marts.nahversorgung_places) pl CROSS JOIN np "
-        f"WHERE ? AND (pl.{column} IS NULL OR pl.{column} > ?) "
-        f"AND sqrt((ST_X(q) - ST_X(np.pt)) ^ 2 + (ST_Y(q) - ST_Y(np.pt)) ^ 2) <= ? ORDER BY neu_m",
-        [lon, lat, counts, distance_m, distance_m],
+        points + f"SELECT name, town, round({column}) AS bisher_m, round(neu) AS neu_m FROM ("
+        f"  SELECT pl.*, (SELECT min(sqrt((ST_X(q) - p.x) ^ 2 + (ST_Y(q) - p.y) ^ 2)) FROM pts p) AS neu FROM ("
+        f"    SELECT *, ST_Transform(ST_Point(lon, lat), 'EPSG:4326', 'EPSG:3035', always_xy := true) AS q "
+        f"    FROM marts.nahversorgung_places) pl) "
+        f"WHERE (coalesce({column}, 1e9) <= ?) <> (coalesce(neu, 1e9) <= ?) ORDER BY name",
+        [*params, distance_m, distance_m],
     )
     return towns, places

@@ -287,7 +287,7 @@ def open_direct(browser, url: str):
 
 
 def test_a_shared_link_opens_the_same_view(browser, app_with_data):
-    page, watch = open_direct(browser, f"{app_with_data}/indikatoren?indikator=gaesteankuenfte&jahr=2023-12-31")
+    page, watch = open_direct(browser, f"{app_with_data}/indikatoren?indikator=gaesteankuenfte&jahr=2023-12-31&staedte=05762020&vergleich=057")
     try:
         page.get_by_role("heading", name="Indikatoren", exact=True).first.wait_for(timeout=30_000)
         page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=30_000)
@@ -298,6 +298,12 @@ def test_a_shared_link_opens_the_same_view(browser, app_with_data):
         )
         assert "Gästeankünfte" in titles and "Gästeankünfte: Rangfolge" in titles
         assert "Kreis Höxter, 31.12.2023" in titles  # the year from the link
+        legend = page.evaluate(
+            """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"] svg')][0]
+                     .querySelectorAll('.role-legend-label text')"""
+            + ".length"
+        )
+        assert legend == 2  # Höxter and the Regierungsbezirk, as in the link
         assert page.locator('[data-testid="stException"]').count() == 0
         probes = [e for e in watch.console_errors if any(p in e for p in UPSTREAM_PROBES)]
         others = [e for e in watch.console_errors if e not in probes]

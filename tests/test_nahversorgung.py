@@ -213,9 +213,17 @@ def test_the_page_shows_coverage_and_a_scenario(app_env, tmp_path):
     # a village shop in Höxter: the BBSR measure counts only supermarkets, "alle Kategorien" counts it
     at.number_input[0].set_value(round(to_wgs84(hx, hy)[1], 4)).run()
     at.number_input[1].set_value(round(to_wgs84(hx, hy)[0], 4)).run()
-    assert {m.label: m.value for m in at.metric}["Zusätzlich versorgt (≤ 1.000 m)"] == "0 Menschen"
+    label = "Veränderung der Versorgten (≤ 1.000 m)"
+    assert {m.label: m.value for m in at.metric}[label] == "0 Menschen"
     at.radio[0].set_value("alle Kategorien").run()
-    assert {m.label: m.value for m in at.metric}["Zusätzlich versorgt (≤ 1.000 m)"] == "50 Menschen"
+    assert {m.label: m.value for m in at.metric}[label] == "+50 Menschen"
     assert "Ovenhausen (Höxter" in "\n".join(m.value for m in at.markdown)
     next(b for b in at.button if b.label == "Szenario speichern").click().run()
-    assert at.dataframe[-1].value["Zusätzlich versorgt"].tolist() == [50]
+    assert at.dataframe[-1].value["Veränderung"].tolist() == [50]
+    # closing the only supermarket instead: its 30 neighbours lose their supply within 1 000 m
+    at.toggle[0].set_value(False).run()
+    at.multiselect[0].select("node/1").run()
+    assert {m.label: m.value for m in at.metric}[label] == "-30 Menschen"
+    villages = rows(settings, "SELECT villages_without_supply FROM marts.nahversorgung_coverage "
+                              "WHERE ags = '05762020' AND category_group = 'alle' AND threshold_m = 1000")  # fmt: skip
+    assert villages == [(1,)]  # Ovenhausen

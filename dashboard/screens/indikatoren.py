@@ -18,14 +18,25 @@ def _pick_regions(regions: pl.DataFrame) -> tuple[list[str], list[str]]:
     others = regions.filter(pl.col("level") != "gemeinde")
     names = dict(regions.select("ags", "name").iter_rows())
     left, right = st.columns([3, 2])
+    # the selection lives in the URL (?staedte=…&vergleich=…, AGS separated by commas) for shared links
     chosen_towns = left.multiselect(
-        "Städte und Gemeinden", towns["ags"].to_list(), default=towns["ags"].to_list(), format_func=names.__getitem__
-    )
+        "Städte und Gemeinden", towns["ags"].to_list(), format_func=names.__getitem__,
+        default=_from_url("staedte", towns["ags"].to_list(), towns["ags"].to_list()),
+    )  # fmt: skip
     default_comparison = others.filter(pl.col("level").is_in(["kreis", "land"]))["ags"].to_list()
     comparison = right.multiselect(
-        "Vergleich mit", others["ags"].to_list(), default=default_comparison, format_func=names.__getitem__
-    )
+        "Vergleich mit", others["ags"].to_list(), format_func=names.__getitem__,
+        default=_from_url("vergleich", others["ags"].to_list(), default_comparison),
+    )  # fmt: skip
+    st.query_params["staedte"] = ",".join(chosen_towns)
+    st.query_params["vergleich"] = ",".join(comparison)
     return chosen_towns, comparison
+
+
+def _from_url(param: str, options: list[str], default: list[str]) -> list[str]:
+    if param not in st.query_params:
+        return default
+    return [a for a in st.query_params[param].split(",") if a in options]
 
 
 def _source_caption(indicator: dict, values: pl.DataFrame, stand) -> None:

@@ -50,30 +50,37 @@ def _map(points: pl.DataFrame, cells: pl.DataFrame, full_range: bool, extra: dic
 
 
 def _scenario(distance: int, full_range: bool, points: pl.DataFrame) -> dict | None:
-    st.subheader("Szenario: neuer Versorgungspunkt")
-    st.caption("Wo würde ein Dorfladen, ein Automat oder ein Verkaufswagen-Halt wie vielen Menschen helfen?")
-    cols = st.columns([2, 1, 1, 1])
-    name = cols[0].text_input("Name des Szenarios", value="Neuer Dorfladen")
+    st.subheader("Szenario: Versorgungspunkt hinzufügen oder wegnehmen")
+    st.caption("Wem hilft ein neuer Dorfladen, ein Automat oder ein Verkaufswagen-Halt – und wen trifft eine Schließung?")
+    name = st.text_input("Name des Szenarios", value="Neuer Dorfladen")
+    cols = st.columns([1, 1, 1, 1])
+    add = cols[0].toggle("Punkt hinzufügen", value=True)
     default_lat, default_lon = (float(points["lat"].mean()), float(points["lon"].mean())) if points.height else (51.7, 9.2)
-    lat = cols[1].number_input("Breite", value=round(default_lat, 4), format="%.4f", step=0.001)
-    lon = cols[2].number_input("Länge", value=round(default_lon, 4), format="%.4f", step=0.001)
-    category = cols[3].selectbox("Kategorie", SUPPLY_CATEGORIES, index=SUPPLY_CATEGORIES.index("Dorfladen"))
-    towns, places = data.scenario_gain(lon, lat, distance, full_range, category)
-    gained = int(towns["gained"].sum()) if towns.height else 0
-    st.metric(f"Zusätzlich versorgt (≤ {fmt_number(distance)} m)", f"{fmt_number(gained)} Menschen")
-    if full_range and category != "Vollsortiment":
-        st.caption("Für die BBSR-Kennzahl zählen nur Supermärkte und Discounter; ein anderer Punkt ändert sie nicht.")
+    lat = cols[1].number_input("Breite", value=round(default_lat, 4), format="%.4f", step=0.001, disabled=not add)
+    lon = cols[2].number_input("Länge", value=round(default_lon, 4), format="%.4f", step=0.001, disabled=not add)
+    category = cols[3].selectbox("Kategorie", SUPPLY_CATEGORIES, index=SUPPLY_CATEGORIES.index("Dorfladen"), disabled=not add)
+    local = points.filter(pl.col("in_region"))
+    labels = {r["point_id"]: f"{r['name'] or r['category']} ({r['town']}, {r['category']})" for r in local.iter_rows(named=True)}
+    removed = st.multiselect("Bestehende Punkte wegnehmen", list(labels), format_func=labels.__getitem__)
+    added = [{"lon": lon, "lat": lat, "category": category}] if add else []
+    towns, places = data.scenario(added, removed, distance, full_range)
+    change = int(towns["after"].sum() - towns["before"].sum()) if towns.height else 0
+    st.metric(f"Veränderung der Versorgten (≤ {fmt_number(distance)} m)", f"{'+' if change > 0 else ''}{fmt_number(change)} Menschen")
+    if full_range and add and category != "Vollsortiment":
+        st.caption("Für die BBSR-Kennzahl zählen nur Supermärkte und Discounter; ein anderer neuer Punkt ändert sie nicht.")
     if places.height:
-        st.markdown("**Orte, die einen Versorgungspunkt in Reichweite bekämen:** " + ", ".join(
-            f"{r['name']} ({r['town']}, {fmt_number(r['neu_m'])} m)" for r in places.iter_rows(named=True)))  # fmt: skip
+        st.markdown("**Orte, deren Versorgung in Reichweite sich ändert:** " + ", ".join(
+            f"{r['name']} ({r['town']}: {fmt_number(r['bisher_m'])} m → {fmt_number(r['neu_m'])} m)"
+            for r in places.iter_rows(named=True)))  # fmt: skip
     saved = st.session_state.setdefault(SCENARIOS, [])
     if st.button("Szenario speichern", icon=":material/bookmark_add:"):
-        saved.append({"Szenario": name, "Kategorie": category, "Breite": lat, "Länge": lon, "Entfernung (m)": distance,
-                      "Zusätzlich versorgt": gained, "Orte": ", ".join(places["name"].to_list())})  # fmt: skip
+        saved.append({"Szenario": name, "Hinzugefügt": f"{category} ({lat:.4f}, {lon:.4f})" if add else "–",
+                      "Weggenommen": ", ".join(labels[p] for p in removed) or "–", "Entfernung (m)": distance,
+                      "Veränderung": change, "Orte": ", ".join(places["name"].to_list())})  # fmt: skip
     if saved:
         st.markdown("**Gespeicherte Szenarien im Vergleich**")
-        st.dataframe(pl.DataFrame(saved).sort("Zusätzlich versorgt", descending=True), hide_index=True, width="stretch")
-    return {"lon": lon, "lat": lat, "name": name}
+        st.dataframe(pl.DataFrame(saved).sort("Veränderung", descending=True), hide_index=True, width="stretch")
+    return {"lon": lon, "lat": lat, "name": name} if add else None
 
 
 def render() -> None:

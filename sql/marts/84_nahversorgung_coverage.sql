@@ -1,7 +1,7 @@
 -- Coverage per town and for the Kreis (ags of the Kreis), for any supply point and for full-range
 -- shops (the BBSR indicator): population within 500 m and 1 000 m (straight line), its share,
 -- the population-weighted mean distance (cells without a point within 10 km count as 10 km),
--- populated cells, and cells without supply within the threshold. BBSR reference: 81 % (NRW),
+-- populated cells, cells and villages (OSM places) without supply within the threshold. BBSR reference: 81 % (NRW),
 -- 74 % (Germany) of the population within 1 000 m of a supermarket or discounter.
 with cells as (
 
@@ -43,6 +43,28 @@ aggregated as (
 
 ),
 
+places as (
+
+    select ags, 'alle' as category_group, distance_any as distance from marts.nahversorgung_places
+    union all
+    select ags, 'Vollsortiment' as category_group, distance_full as distance from marts.nahversorgung_places
+
+),
+
+villages as (
+
+    select
+        coalesce(places.ags, meta.region_ags()) as ags,
+        places.category_group,
+        thresholds.threshold_m,
+        count(*) filter (where places.distance is null or places.distance > thresholds.threshold_m)
+            as villages_without_supply
+    from places, thresholds
+    group by grouping sets ((places.ags, places.category_group, thresholds.threshold_m),
+                            (places.category_group, thresholds.threshold_m))
+
+),
+
 final as (
 
     select
@@ -56,10 +78,12 @@ final as (
         aggregated.mean_distance_m,
         aggregated.populated_cells,
         aggregated.cells_without_supply,
+        coalesce(villages.villages_without_supply, 0) as villages_without_supply,
         0.81 as bbsr_share_nrw,
         0.74 as bbsr_share_germany
     from aggregated
     left join marts.regions as regions using (ags)
+    left join villages using (ags, category_group, threshold_m)
 
 )
 
