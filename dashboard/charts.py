@@ -290,3 +290,36 @@ def funding_timeline(timeline: pl.DataFrame, meta: ChartMeta, budget: float | No
     if budget:
         layers.append(alt.Chart(pl.DataFrame({"Budget": [budget]})).mark_rule(strokeDash=[2, 4]).encode(y="Budget:Q"))
     return _finish(alt.layer(*layers), meta, "container", 300)
+
+
+# --- Nahversorgung ------------------------------------------------------------------------------
+
+SUPPLY_COLOURS = {"Vollsortiment": "#084594", "Lebensmittelhandwerk": "#b15928", "Ergänzung": "#6a3d9a",
+                  "Dorfladen": "#e31a1c", "Automat": "#33a02c", "Markt": "#ff7f00"}  # fmt: skip
+
+
+def supply_map(towns: list[dict], cells: pl.DataFrame, points: pl.DataFrame, meta: ChartMeta,
+               extra: dict | None = None) -> alt.TopLevelMixin:
+    """Town borders, the population grid coloured by distance to the nearest supply point, and
+    the supply points by category (shape: where the point comes from)."""
+    layers = [
+        alt.Chart(alt.Data(values=towns)).mark_geoshape(fill="#f7f7f7", stroke="#555555", strokeWidth=1),
+        alt.Chart(cells).mark_square(size=14, opacity=0.8).encode(
+            longitude="lon:Q", latitude="lat:Q",
+            color=alt.Color("distance:Q", title="Entfernung (m)", scale=alt.Scale(scheme="orangered", domain=[0, 3000], clamp=True)),
+            tooltip=[alt.Tooltip("population:Q", title="Einwohner (500-m-Zelle)"),
+                     alt.Tooltip("distance:Q", title="mittlere Entfernung (m)", format=",.0f")],
+        ),
+        alt.Chart(points).mark_point(filled=True, size=70, stroke="#ffffff", strokeWidth=0.8).encode(
+            longitude="lon:Q", latitude="lat:Q",
+            color=alt.Color("category:N", title="Kategorie", scale=alt.Scale(domain=list(SUPPLY_COLOURS), range=list(SUPPLY_COLOURS.values()))),
+            shape=alt.Shape("origin:N", title="Herkunft"),
+            tooltip=[alt.Tooltip("name:N", title="Name"), alt.Tooltip("category:N", title="Kategorie"),
+                     alt.Tooltip("town:N", title="Gemeinde"), alt.Tooltip("origin:N", title="Quelle")],
+        ),
+    ]  # fmt: skip
+    if extra:
+        layers.append(alt.Chart(pl.DataFrame([extra])).mark_point(shape="diamond", size=260, filled=True, color="#000000")
+                      .encode(longitude="lon:Q", latitude="lat:Q", tooltip=[alt.Tooltip("name:N", title="Szenario")]))  # fmt: skip
+    chart = alt.layer(*layers).project(type="mercator").resolve_scale(color="independent")
+    return _finish(chart, meta, "container", 560)

@@ -246,8 +246,8 @@ def display_cells(full_range: bool) -> pl.DataFrame:
     """Cells aggregated to 500 m for the map (a Kreis has ~20 000 populated 100 m cells)."""
     column = "distance_full" if full_range else "distance_any"
     return query(
-        f"SELECT avg(lon) AS lon, avg(lat) AS lat, sum(population) AS population, "
-        f"sum(population * least(coalesce({column}, 10000), 10000)) / sum(population) AS distance "
+        f"SELECT avg(lon) AS lon, avg(lat) AS lat, sum(population)::BIGINT AS population, "
+        f"(sum(population * least(coalesce({column}, 10000), 10000)) / sum(population))::DOUBLE AS distance "
         f"FROM marts.nahversorgung_cells WHERE ags IS NOT NULL GROUP BY floor(x / 500), floor(y / 500)"
     )
 

@@ -200,10 +200,35 @@ def funding(programme_id: str, town_ags: str | None = None) -> View:
     return View("foerdermittel_verlauf", params, charts.funding_timeline(timeline, meta, budget), meta, frame)
 
 
+def supply_map(distance_m: int = 1000, full_range: bool = True, extra: dict | None = None) -> View:
+    points = data.supply_points()
+    if not points.height:
+        raise ViewUnavailable("Noch keine Nahversorgungspunkte geladen.")
+    cells = data.display_cells(full_range)
+    towns = data.region_shapes("gemeinde", whole_land=False)
+    shapes = [{"type": "Feature", "geometry": json.loads(g), "name": n} for n, g in towns.select("name", "geojson").iter_rows()]
+    stamps = points["data_date"].drop_nulls()
+    meta = charts.ChartMeta(
+        title="Nahversorgung: Entfernung zum nächsten " + ("Supermarkt oder Discounter" if full_range else "Versorgungspunkt"),
+        subtitle=f"{region_label()}, Bevölkerung im 500-m-Raster (Zensus 2022)",
+        unit="m",
+        source=f"OpenStreetMap-Mitwirkende (ODbL), Register des Kreises; Zensus 2022; {data.boundary_attribution()}",
+        licence="ODbL / dl-de/by-2-0",
+        data_stand=stamps.max() if stamps.len() else None,
+    )  # fmt: skip
+    frame = points.select(pl.col("name").alias("Name"), pl.col("category").alias("Kategorie"), pl.col("town").alias("Gemeinde"),
+                          pl.col("origin").alias("Quelle"), pl.col("lat").alias("Breite"), pl.col("lon").alias("Länge"))  # fmt: skip
+    params = {"distance_m": distance_m, "full_range": full_range}
+    shown = points.select("lon", "lat", "name", "category", "origin", "town")
+    return View("nahversorgung_karte", params, charts.supply_map(shapes, cells, shown, meta, extra), meta, frame)
+
+
 BUILDERS = {"indikator_verlauf": indicator_series, "indikator_rangfolge": indicator_ranking, "indikator_karte": indicator_map,
-            "kennzahl_verlauf": kpi_history, "foerdermittel_verlauf": funding}  # fmt: skip
+            "kennzahl_verlauf": kpi_history, "foerdermittel_verlauf": funding,
+            "nahversorgung_karte": supply_map}  # fmt: skip
 TITLES = {"indikator_verlauf": "Zeitreihe", "indikator_rangfolge": "Rangfolge", "indikator_karte": "Karte",
-          "kennzahl_verlauf": "Kennzahl", "foerdermittel_verlauf": "Fördermittel"}  # fmt: skip
+          "kennzahl_verlauf": "Kennzahl", "foerdermittel_verlauf": "Fördermittel",
+          "nahversorgung_karte": "Nahversorgung"}  # fmt: skip
 
 
 def build(name: str, params: dict) -> View:

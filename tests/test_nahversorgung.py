@@ -227,3 +227,21 @@ def test_the_page_shows_coverage_and_a_scenario(app_env, tmp_path):
     villages = rows(settings, "SELECT villages_without_supply FROM marts.nahversorgung_coverage "
                               "WHERE ags = '05762020' AND category_group = 'alle' AND threshold_m = 1000")  # fmt: skip
     assert villages == [(1,)]  # Ovenhausen
+
+
+def test_the_supply_map_exports_with_its_sources(app_env, tmp_path):
+    from dashboard import export, views
+    from pipelines.config import load_settings
+
+    settings = load_settings()
+    path = tmp_path / "gemeinden.geojson"
+    path.write_bytes(geo.gemeinden_geojson())
+    import_files(settings, [path])
+    x, y = centre_3035(settings, "05762004")
+    (tmp_path / "osm.json").write_bytes(overpass_json([node(1, *to_wgs84(x, y), shop="supermarket", name="Mitte")]))
+    (tmp_path / "grid.csv").write_text(grid_csv([("a", x + 300, y, "30")]))
+    import_files(settings, [tmp_path / "osm.json", tmp_path / "grid.csv"])
+    view = views.supply_map(1000, True)
+    svg = export.svg(export.printable(view.chart, view.meta))
+    assert "OpenStreetMap-Mitwirkende" in svg and "Stand: 20.11.2026" in svg
+    assert view.frame["Name"].to_list() == ["Mitte"]

@@ -4,49 +4,18 @@ and scenarios: what would a new village shop or vending station change, and for 
 
 from __future__ import annotations
 
-import json
-
-import altair as alt
 import polars as pl
 import streamlit as st
 
-from dashboard import charts, data, ui
+from dashboard import data, ui, views
 from pipelines.german import fmt_date, fmt_number
 from pipelines.register.model import SUPPLY_CATEGORIES
 
-CATEGORY_COLOURS = dict(zip(SUPPLY_CATEGORIES, ["#084594", "#b15928", "#6a3d9a", "#e31a1c", "#33a02c", "#ff7f00"]))
 SCENARIOS = "nahversorgung_szenarien"
 
 
 def _pct(part, whole) -> str:
     return "–" if not whole else f"{fmt_number(100 * part / whole, 1)} %"
-
-
-def _map(points: pl.DataFrame, cells: pl.DataFrame, full_range: bool, extra: dict | None) -> alt.TopLevelMixin:
-    towns = data.region_shapes("gemeinde", whole_land=False)
-    outline = alt.Chart(alt.Data(values=[{"type": "Feature", "geometry": json.loads(g), "name": n}
-                                         for n, g in towns.select("name", "geojson").iter_rows()]))  # fmt: skip
-    layers = [
-        outline.mark_geoshape(fill="#f7f7f7", stroke="#555555", strokeWidth=1),
-        alt.Chart(cells).mark_square(size=14, opacity=0.8).encode(
-            longitude="lon:Q", latitude="lat:Q",
-            color=alt.Color("distance:Q", title="Entfernung (m)", scale=alt.Scale(scheme="orangered", domain=[0, 3000], clamp=True)),
-            tooltip=[alt.Tooltip("population:Q", title="Einwohner (500-m-Zelle)"),
-                     alt.Tooltip("distance:Q", title="mittlere Entfernung (m)", format=",.0f")],
-        ),
-        alt.Chart(points).mark_point(filled=True, size=70, stroke="#ffffff", strokeWidth=0.8).encode(
-            longitude="lon:Q", latitude="lat:Q",
-            color=alt.Color("category:N", title="Kategorie", scale=alt.Scale(domain=list(CATEGORY_COLOURS), range=list(CATEGORY_COLOURS.values()))),
-            shape=alt.Shape("origin:N", title="Herkunft"),
-            tooltip=[alt.Tooltip("name:N", title="Name"), alt.Tooltip("category:N", title="Kategorie"),
-                     alt.Tooltip("town:N", title="Gemeinde"), alt.Tooltip("origin:N", title="Quelle")],
-        ),
-    ]  # fmt: skip
-    if extra:
-        layers.append(alt.Chart(pl.DataFrame([extra])).mark_point(shape="diamond", size=260, filled=True, color="#000000")
-                      .encode(longitude="lon:Q", latitude="lat:Q", tooltip=[alt.Tooltip("name:N", title="Szenario")]))  # fmt: skip
-    chart = alt.layer(*layers).project(type="mercator").properties(height=560)
-    return chart.resolve_scale(color="independent").configure(locale=charts.GERMAN_LOCALE)
 
 
 def _scenario(distance: int, full_range: bool, points: pl.DataFrame) -> dict | None:
@@ -123,7 +92,8 @@ def render() -> None:
         map_slot = st.empty()
         st.dataframe(table, hide_index=True, width="stretch")
         extra = _scenario(distance, full_range, points)
-        map_slot.altair_chart(_map(points, data.display_cells(full_range), full_range, extra), width="stretch")
+        with map_slot.container():
+            ui.show_view(views.supply_map(distance, full_range, extra), key="nahversorgung")
     stamps = points["data_date"].drop_nulls()
     st.caption(
         f"Quellen: Versorgungspunkte © OpenStreetMap-Mitwirkende (ODbL), Stand {fmt_date(stamps.max()) if stamps.len() else 'unbekannt'}"
