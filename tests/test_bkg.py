@@ -9,10 +9,10 @@ import pytest
 
 from pipelines.errors import ParseError, XRegionError
 from pipelines.rawstore import RawStore
-from pipelines.readonly import connect_readonly
 from pipelines.refresh import import_files, refresh
 from pipelines.sources import bkg, itnrw
 from tests.conftest import reference_file
+from tests.support.warehouse import rows
 from tests.support import geo, itnrw_tables
 from tests.support.fake_server import Reply
 
@@ -31,14 +31,6 @@ def serve_wfs(fake_server, gemeinden: Reply, kreise: Reply | None = None) -> Non
 
 
 UTM_AREA_KM2 = "ST_Area(ST_Transform(geometry, 'EPSG:4326', 'EPSG:25832', always_xy := true)) / 1e6"
-
-
-def rows(settings, sql):
-    con = connect_readonly(settings.db_path)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 @pytest.fixture

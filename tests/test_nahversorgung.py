@@ -15,6 +15,7 @@ from pipelines.readonly import connect_readonly
 from pipelines.refresh import import_files, refresh
 from pipelines.sources import bkg, osm, zensus
 from pipelines.warehouse import load_spatial
+from tests.support.warehouse import rows
 from tests.support import geo
 from tests.support.fake_server import Reply
 
@@ -57,14 +58,6 @@ def boundaries(settings, tmp_path):
     path.write_bytes(geo.gemeinden_geojson())
     import_files(settings, [path], sources=[bkg.SOURCE])
     return settings
-
-
-def rows(settings, sql, params=None):
-    con = connect_readonly(settings.db_path)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 # --- Overpass ------------------------------------------------------------------------------------

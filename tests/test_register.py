@@ -10,23 +10,15 @@ import pytest
 
 from pipelines.config import load_settings
 from pipelines.errors import XRegionError
-from pipelines.readonly import connect_readonly
 from pipelines.refresh import import_files, refresh
 from pipelines.register.model import ENTITIES
 from pipelines.register.store import Change, RegisterStore, RegisterValidationError, StaleEditError
 from pipelines.register.workbook import read_workbook
 from pipelines.sources import itnrw, register
+from tests.support.warehouse import rows
 from tests.support import register_fixtures as rf
 
 SOURCES = [itnrw.SOURCE, register.SOURCE]
-
-
-def rows(settings, sql, params=None):
-    con = connect_readonly(settings.db_path)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 @pytest.fixture
