@@ -16,7 +16,7 @@ import duckdb
 import polars as pl
 
 from pipelines.config import Settings, load_settings
-from pipelines.readonly import connect_readonly
+from pipelines.readonly import attach_readonly
 from pipelines.status import SourceOverview, source_overview
 
 _lock = threading.Lock()
@@ -60,13 +60,16 @@ def _cursor() -> duckdb.DuckDBPyConnection | None:
     signature = _signature(path)
     with _lock:
         if _connection and _connection[0] != signature:
-            _connection[1].close()
+            # not closed here: a query of another session may still run on a cursor of it; the
+            # old database is released when its last cursor is gone
             _connection = None
         if signature is None:
             return None
         if _connection is None:
-            _connection = (signature, connect_readonly(path))
-        return _connection[1].cursor()
+            _connection = (signature, attach_readonly(path))
+        cursor = _connection[1].cursor()
+    cursor.execute("USE warehouse")  # a cursor starts in the instance's own (empty) catalog
+    return cursor
 
 
 def query(sql: str, params: list | None = None) -> pl.DataFrame:

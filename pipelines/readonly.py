@@ -19,6 +19,20 @@ def connect_readonly(path: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
+def attach_readonly(path: Path) -> duckdb.DuckDBPyConnection:
+    """A database instance of its own with the warehouse attached read-only as the default
+    catalog. Unlike `duckdb.connect(path)`, which hands out the process's cached instance for a
+    path, this always sees the file as it is now, even while an older instance is still open."""
+    from pipelines.warehouse import load_spatial
+
+    con = duckdb.connect()
+    load_spatial(con)
+    quoted = str(path).replace("'", "''")
+    con.execute(f"ATTACH '{quoted}' AS warehouse (READ_ONLY)")
+    con.execute("USE warehouse")
+    return con
+
+
 @contextmanager
 def open_readonly(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     con = connect_readonly(path)

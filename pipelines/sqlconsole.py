@@ -18,8 +18,7 @@ import polars as pl
 
 from pipelines.errors import XRegionError
 from pipelines.german import fmt_number
-from pipelines.readonly import connect_readonly
-from pipelines.warehouse import load_spatial
+from pipelines.readonly import attach_readonly, connect_readonly
 
 DEFAULT_TIMEOUT_S = 20.0
 DEFAULT_MAX_ROWS = 100_000
@@ -61,11 +60,7 @@ class QueryResult:
 def guarded_connection(db_path: Path) -> duckdb.DuckDBPyConnection:
     """A database instance of its own (in memory, the warehouse attached read-only): the locked
     settings must not reach the app's shared connection to the same file."""
-    con = duckdb.connect()
-    load_spatial(con)
-    quoted = str(db_path).replace("'", "''")
-    con.execute(f"ATTACH '{quoted}' AS warehouse (READ_ONLY)")
-    con.execute("USE warehouse")
+    con = attach_readonly(db_path)
     con.execute("SET search_path = 'warehouse.marts,warehouse.main'")
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")  # the query cannot switch the above back on

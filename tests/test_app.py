@@ -103,3 +103,17 @@ def test_daten_page_shows_the_last_error_in_german(with_data):
     assert not at.exception
     assert "Letzte Aktualisierung fehlgeschlagen" in texts(at)
     assert "Serverfehler HTTP 503" in at.error[0].value
+
+
+def test_a_query_running_while_the_warehouse_is_replaced_still_finishes(with_data, tmp_path):
+    """A refresh swaps the file while another session reads: that reader keeps its old data."""
+    from dashboard import data
+
+    cursor = data._cursor()
+    running = cursor.execute("SELECT ags FROM marts.regions ORDER BY ags")
+    table = tmp_path / "neu.csv"
+    table.write_bytes(itnrw_tables.population_table(scale=2))
+    import_files(load_settings(), [table], sources=[itnrw.SOURCE])
+    assert data.query("SELECT population FROM marts.regions WHERE ags = '05762020'").item() == 2296  # new file
+    assert running.fetchall()[0] == ("05",)  # the old cursor was not closed under it
+    cursor.close()
