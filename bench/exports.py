@@ -17,12 +17,11 @@ def run(repeat: int = 3) -> list[Result]:
     from pipelines.config import load_settings
     from pipelines.refresh import import_files
     from tests.support import itnrw_tables
+    from tests.support.installation import installation_env
 
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
-        env = {"XREGION_DB": str(base / "w.duckdb"), "XREGION_RAW_DIR": str(base / "raw"),
-               "XREGION_STATE_DIR": str(base / "state"), "XREGION_REGISTER_STORE": str(base / "register.sqlite"),
-               "XREGION_REPORTS_DIR": str(base / "reports")}  # fmt: skip
+        env = installation_env(base)
         saved = {k: os.environ.get(k) for k in env}
         os.environ.update(env)
         try:

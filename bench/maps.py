@@ -96,11 +96,11 @@ def browser_render() -> list[Result]:
     from pipelines.refresh import import_files
     from tests.browser import CHROMIUM_ARGS, chromium_path, running_app
     from tests.support import itnrw_tables
+    from tests.support.installation import installation_env
 
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
-        env = {"XREGION_DB": str(base / "w.duckdb"), "XREGION_RAW_DIR": str(base / "raw"),
-               "XREGION_STATE_DIR": str(base / "state"), "XREGION_REGISTER_STORE": str(base / "register.sqlite")}  # fmt: skip
+        env = installation_env(base)
         geo = base / "gemeinden.geojson"
         feats = features(NRW_GEMEINDEN)
         for i, f in enumerate(feats[:KREIS_TOWNS]):

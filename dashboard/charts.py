@@ -12,6 +12,7 @@ import altair as alt
 import polars as pl
 
 from pipelines.german import fmt_date
+from pipelines.register.model import FUNDING_KINDS
 
 # d3 locale definitions, so that axes and tooltips read 1.234,5 and "Dez 2024"
 GERMAN_LOCALE = {
@@ -264,9 +265,6 @@ def kpi_history(history: pl.DataFrame, path: pl.DataFrame, meta: ChartMeta, heig
         )
     )  # fmt: skip
     return _finish(chart, meta, "container", height)
-
-
-FUNDING_KINDS = ["bewilligt", "abgerufen", "ausgegeben"]
 
 
 def funding_timeline(timeline: pl.DataFrame, meta: ChartMeta, budget: float | None) -> alt.TopLevelMixin:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import json
-import re
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -17,7 +16,7 @@ from pypdf import PdfReader, PdfWriter
 
 from dashboard import data, export, views
 from pipelines.errors import XRegionError
-from pipelines.german import fmt_date
+from pipelines.german import fmt_date, slug
 
 DRAFT = "bericht_entwurf"
 
@@ -38,8 +37,7 @@ class Report:
 
     @property
     def slug(self) -> str:
-        text = self.title.lower().translate(str.maketrans("äöüß", "aous"))
-        return re.sub(r"[^a-z0-9]+", "-", text).strip("-") or "bericht"
+        return slug(self.title, "bericht")
 
 
 def reports_dir() -> Path:

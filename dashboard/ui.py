@@ -6,7 +6,8 @@ import polars as pl
 import streamlit as st
 
 from dashboard import data
-from pipelines.german import fmt_datetime
+from dashboard.views import region_label  # noqa: F401  (pages call ui.region_label)
+from pipelines.german import fmt_datetime, slug
 
 # marts.indicators.status in the words of the pages
 INDICATOR_STATUS_DE = {
@@ -46,11 +47,6 @@ def query_choice(param: str, label: str, options: list, format_func):
 def usable_indicators(catalogue: pl.DataFrame) -> pl.DataFrame:
     """The indicators with values that are offered for selection."""
     return catalogue.filter((pl.col("status") == "ok") & pl.col("listed")) if catalogue.height else catalogue
-
-
-def region_label() -> str:
-    ags = data.settings().region.ags
-    return data.region_name(ags) or f"Kreis {ags}"
 
 
 # status words with an icon, so that colour is never the only signal
@@ -106,12 +102,6 @@ def built_at_caption() -> None:
         st.caption(f"Datenbestand gebaut am {fmt_datetime(info['built_at'])}")
 
 
-def _slug(text: str) -> str:
-    import re
-
-    return re.sub(r"[^a-z0-9]+", "-", text.lower().translate(str.maketrans("äöüß", "aous"))).strip("-")[:60] or "grafik"
-
-
 def show_view(view, key: str | None = None, on_select: bool = False):
     """A view's chart with its downloads (PNG, SVG, PDF, CSV, XLSX, generated only when clicked)
     and a button that adds it to the report being assembled on the Präsentation page."""
@@ -124,7 +114,7 @@ def show_view(view, key: str | None = None, on_select: bool = False):
     else:
         event = st.altair_chart(view.chart, width="stretch", **kwargs)
     demo = data.is_demo()
-    name = _slug(view.meta.title)
+    name = slug(view.meta.title, "grafik", limit=60)
     frame = view.frame.with_columns(pl.lit("BEISPIELDATEN").alias("Hinweis")) if demo else view.frame
 
     def printable():

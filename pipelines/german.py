@@ -15,6 +15,22 @@ def fmt_number(value: float | int | None, decimals: int = 0, missing: str = "–
     return text.replace(",", "\u0000").replace(".", ",").replace("\u0000", ".")
 
 
+def fmt_value(value: float | int | None, unit: str = "", missing: str = "–") -> str:
+    """A measured value as people write it: whole numbers without decimals, others with one,
+    then the unit (6 Standorte; 2,5 VZÄ)."""
+    if value is None or value != value:
+        return missing
+    return f"{fmt_number(value, 0 if float(value).is_integer() else 1)} {unit}".strip()
+
+
+def slug(text: str, fallback: str, limit: int | None = None) -> str:
+    """A file name from a German title: lower case, umlauts transliterated, dashes."""
+    import re
+
+    plain = re.sub(r"[^a-z0-9]+", "-", text.lower().translate(str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "s"})))
+    return plain.strip("-")[:limit] or fallback
+
+
 def fmt_date(value: date | str | None, missing: str = "–") -> str:
     if value is None or value == "":
         return missing

@@ -33,6 +33,24 @@ def attach_readonly(path: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
+def region_bounds(db_path: Path, ags: str, crs: str = "EPSG:4326") -> tuple[float, float, float, float] | None:
+    """(xmin, ymin, xmax, ymax) of a region's geometry in `crs`, from the live warehouse; None
+    when there is no warehouse or no geometry for it yet."""
+    if not db_path.exists():
+        return None
+    con = connect_readonly(db_path)
+    try:
+        return con.execute(
+            "SELECT ST_XMin(g), ST_YMin(g), ST_XMax(g), ST_YMax(g) FROM (SELECT ST_Transform(geometry::GEOMETRY, "
+            "'EPSG:4326', ?, always_xy := true) AS g FROM marts.regions WHERE ags = ? AND geometry IS NOT NULL)",
+            [crs, ags],
+        ).fetchone()
+    except duckdb.Error:  # a warehouse from before the boundaries existed
+        return None
+    finally:
+        con.close()
+
+
 @contextmanager
 def open_readonly(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     con = connect_readonly(path)

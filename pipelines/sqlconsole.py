@@ -17,7 +17,7 @@ import duckdb
 import polars as pl
 
 from pipelines.errors import XRegionError
-from pipelines.german import fmt_number
+from pipelines.german import fmt_value
 from pipelines.readonly import attach_readonly, connect_readonly
 
 DEFAULT_TIMEOUT_S = 20.0
@@ -85,7 +85,7 @@ def run_query(
         rows = cursor.fetchmany(max_rows + 1)
     except duckdb.InterruptException:
         raise QueryRefused(
-            f"Die Abfrage wurde nach {fmt_number(timeout_s, 0 if float(timeout_s).is_integer() else 1)} Sekunden abgebrochen.",
+            f"Die Abfrage wurde nach {fmt_value(timeout_s)} Sekunden abgebrochen.",
             "Schränken Sie sie ein (WHERE, LIMIT) oder fassen Sie zusammen (GROUP BY).",
         ) from None
     except duckdb.Error as exc:

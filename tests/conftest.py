@@ -6,6 +6,7 @@ import pytest
 
 from pipelines.config import load_settings
 from tests.support.fake_server import FakeServer
+from tests.support.installation import installation_env
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
 
@@ -29,12 +30,7 @@ def fake_server():
 def env(tmp_path: Path, fake_server: FakeServer) -> dict[str, str]:
     """Environment for a project installation in tmp_path whose sources are the fake server."""
     return {
-        "XREGION_DB": str(tmp_path / "warehouse" / "xregion.duckdb"),
-        "XREGION_RAW_DIR": str(tmp_path / "raw"),
-        "XREGION_STATE_DIR": str(tmp_path / "state"),
-        "XREGION_REGISTER_STORE": str(tmp_path / "register" / "store.sqlite"),
-        "XREGION_DEMO_STORE": str(tmp_path / "register" / "demo-store.sqlite"),
-        "XREGION_REPORTS_DIR": str(tmp_path / "reports"),
+        **installation_env(tmp_path),
         "XREGION_ITNRW_URL": f"{fake_server.url}/rest/2020/",
         "XREGION_ITNRW_DOWNLOADER_URL": f"{fake_server.url}/downloader/00/tables/",
         "XREGION_BKG_WFS_URL": f"{fake_server.url}/wfs",

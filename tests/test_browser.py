@@ -13,6 +13,7 @@ from pipelines.refresh import import_files
 from pipelines.sources import itnrw
 from tests.browser import CHROMIUM_ARGS, chromium_path, running_app, screenshot_path
 from tests.support import itnrw_tables
+from tests.support.installation import installation_env
 
 pytestmark = pytest.mark.browser
 
@@ -29,17 +30,6 @@ PAGES = {
 }
 
 
-def _env(base):
-    return {
-        "XREGION_DB": str(base / "warehouse" / "xregion.duckdb"),
-        "XREGION_RAW_DIR": str(base / "raw"),
-        "XREGION_STATE_DIR": str(base / "state"),
-        "XREGION_REGISTER_STORE": str(base / "register" / "store.sqlite"),
-        "XREGION_DEMO_STORE": str(base / "register" / "demo-store.sqlite"),
-        "XREGION_REPORTS_DIR": str(base / "reports"),
-    }
-
-
 @pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
@@ -54,7 +44,7 @@ def browser():
 @pytest.fixture(scope="module")
 def app_with_data(tmp_path_factory):
     base = tmp_path_factory.mktemp("app")
-    env = _env(base)
+    env = installation_env(base)
     import_files(load_settings(env=env), itnrw_tables.write_catalogue_tables(base), sources=[itnrw.SOURCE])
     _save_report(base / "reports")
     with running_app(env) as url:
@@ -77,7 +67,7 @@ def _save_report(directory) -> None:
 
 @pytest.fixture(scope="module")
 def app_empty(tmp_path_factory):
-    with running_app(_env(tmp_path_factory.mktemp("empty"))) as url:
+    with running_app(installation_env(tmp_path_factory.mktemp("empty"))) as url:
         yield url
 
 
@@ -179,7 +169,7 @@ def app_with_map(tmp_path_factory):
 
     boundaries = reference_file("geo/nrw_gemeinden.geojson")
     base = tmp_path_factory.mktemp("map")
-    env = _env(base)
+    env = installation_env(base)
     import_files(load_settings(env=env), [boundaries, *itnrw_tables.write_catalogue_tables(base)])
     with running_app(env) as url:
         yield url
@@ -227,7 +217,7 @@ def test_karte_draws_the_ten_towns_and_a_click_selects_one(browser, app_with_map
 def app_for_editing(tmp_path_factory):
     """Fixture statistics and the committed register (two KPIs without measurements)."""
     base = tmp_path_factory.mktemp("edit")
-    env = _env(base)
+    env = installation_env(base)
     table = base / "12411-15i.csv"
     table.write_bytes(itnrw_tables.population_table())
     import_files(load_settings(env=env), [table])
@@ -256,7 +246,7 @@ def test_an_editor_enters_a_measurement_and_the_status_follows(browser, app_for_
 @pytest.fixture(scope="module")
 def app_demo(tmp_path_factory):
     base = tmp_path_factory.mktemp("demo")
-    env = {**_env(base), "XREGION_DEMO": "1"}
+    env = {**installation_env(base), "XREGION_DEMO": "1"}
     import_files(load_settings(env=env), itnrw_tables.write_catalogue_tables(base))
     with running_app(env) as url:
         yield url

@@ -238,3 +238,13 @@ def test_the_supply_map_exports_with_its_sources(app_env, tmp_path):
     svg = export.svg(export.printable(view.chart, view.meta))
     assert "OpenStreetMap-Mitwirkende" in svg and "Stand: 20.11.2026" in svg
     assert view.frame["Name"].to_list() == ["Mitte"]
+
+
+def test_the_national_zip_can_be_imported_and_is_cut_to_the_kreis(boundaries, tmp_path):
+    x, y = centre_3035(boundaries, "05762004")
+    path = tmp_path / "Zensus2022_Bevoelkerungszahl.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("Zensus2022_Bevoelkerungszahl_100m-Gitter.csv", grid_csv([("c1", x, y, "7"), ("far", x + 900_000, y, "5")]))
+    matches, _ = import_files(boundaries, [path])
+    assert matches[0].source == "zensus" and matches[0].media == "zensus-zip"
+    assert rows(boundaries, "SELECT cell_id, population FROM raw.zensus_cells") == [("c1", 7)]

@@ -7,13 +7,11 @@ import polars as pl
 import streamlit as st
 
 from dashboard import data, ui, views
-from pipelines.german import fmt_date, fmt_number
+from pipelines.german import fmt_date, fmt_value
 
 
 def _kpi_table(kpis: pl.DataFrame) -> pl.DataFrame:
-    def number(value, unit):
-        return "–" if value is None else f"{fmt_number(value, 0 if float(value).is_integer() else 1)} {unit}"
-
+    number = fmt_value
     return pl.DataFrame(
         {
             "Kennzahl": kpis["title"],

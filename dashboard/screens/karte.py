@@ -60,21 +60,21 @@ def render() -> None:
     k = right.slider("Klassen", 3, 7, 5)
 
     view = views.indicator_map(indicator["indicator_id"], period, scheme, k, whole_land)
-    shapes = data.region_shapes("gemeinde", whole_land)
+    drawn = set(view.frame["AGS"])  # the areas on the map (the view has read them already)
     map_col, series_col = st.columns([3, 2])
     with map_col:
         event = ui.show_view(view, key="karte", on_select=True)
         st.caption(f"{DIRECTION_HINT[indicator['direction']]} Grau: keine Angabe. Klick auf eine Gemeinde zeigt ihre Zeitreihe.")
     selected = [p.get("ags") for p in (event.selection.get("gebiet") or [])] if event else []
     chosen = selected[0] if selected else st.session_state.get("karte_town")
-    if chosen not in set(shapes["ags"]):
+    if chosen not in drawn:
         ranked = charts.rank_towns(values.filter(pl.col("period") == period), indicator["direction"])
         chosen = ranked["ags"][0] if ranked.height else None
     st.session_state["karte_town"] = chosen
     with series_col:
         if chosen:
             _town_series(indicator, chosen)
-    missing = shapes.height - sum(1 for i in view.classes.index if i is not None)
+    missing = sum(1 for i in view.classes.index if i is None)
     st.caption(
         f"**Quelle:** {indicator['source']}, Tabelle {indicator['table_code']} · **Lizenz:** {indicator['licence']} · "
         f"**Stand:** {fmt_date(view.meta.data_stand, missing='unbekannt')}  \n"

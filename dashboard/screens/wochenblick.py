@@ -11,15 +11,9 @@ import polars as pl
 import streamlit as st
 
 from dashboard import charts, data, ui
-from pipelines.german import fmt_date, fmt_datetime, fmt_number
+from pipelines.german import fmt_date, fmt_datetime, fmt_number, fmt_value
 
 PERIODS = {7: "seit 7 Tagen", 14: "seit 14 Tagen", 30: "seit 30 Tagen", 90: "seit 90 Tagen"}
-
-
-def _number(value, unit: str) -> str:
-    if value is None:
-        return "–"
-    return f"{fmt_number(value, 0 if float(value).is_integer() else 1)} {unit}".strip()
 
 
 def _sparkline(points: pl.DataFrame, x: str = "date") -> alt.TopLevelMixin:
@@ -41,7 +35,7 @@ def _field_card(name: str, kpis: pl.DataFrame, series: pl.DataFrame, headline: p
             delta = None
             if kpi["latest_value"] is not None and kpi["previous_value"] is not None:
                 delta = f"{fmt_number(kpi['latest_value'] - kpi['previous_value'], 1)} seit {fmt_date(kpi['previous_date'])}"
-            st.metric(f"{kpi['title']} ({kpi['unit']})", _number(kpi["latest_value"], ""), delta,
+            st.metric(f"{kpi['title']} ({kpi['unit']})", fmt_value(kpi["latest_value"], ""), delta,
                       delta_color="normal" if kpi["direction"] == "steigen" else "inverse")  # fmt: skip
             st.markdown(ui.KPI_STATUS[kpi["status"]])
             points = series.filter(pl.col("kpi") == kpi["kpi_id"])
@@ -53,7 +47,7 @@ def _field_card(name: str, kpis: pl.DataFrame, series: pl.DataFrame, headline: p
             delta = None
             if previous and previous["series_break"] == first["series_break"]:
                 delta = f"{fmt_number(first['value'] - previous['value'], 1)} seit {fmt_date(previous['period'])}"
-            st.metric(f"{first['title']} ({first['unit']}; amtlich, Kreis)", _number(first["value"], ""), delta,
+            st.metric(f"{first['title']} ({first['unit']}; amtlich, Kreis)", fmt_value(first["value"], ""), delta,
                       delta_color={"up": "normal", "down": "inverse"}.get(first["direction"], "off"))  # fmt: skip
             st.caption(f"Stand {fmt_date(first['period'])} · Quelle: IT.NRW")
             if headline.height >= 2:
@@ -75,7 +69,7 @@ def _changes(since: date) -> None:
     for row in data.measurements_entered_since(since).iter_rows(named=True):
         found = True
         st.markdown(
-            f":material/edit: **Messwert erfasst:** {row['title']}: {_number(row['value'], row['unit'])} "
+            f":material/edit: **Messwert erfasst:** {row['title']}: {fmt_value(row['value'], row['unit'])} "
             f"(zum {fmt_date(row['date'])}) – von {row['who']} am {fmt_datetime(row['at'])}"
         )
     measures = data.measures()

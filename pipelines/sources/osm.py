@@ -20,6 +20,7 @@ from pipelines.german import fmt_number
 from pipelines.http import HttpClient
 from pipelines.progress import Reporter
 from pipelines.rawstore import RawFile, RawStore
+from pipelines.readonly import region_bounds
 from pipelines.sources import ImportMatch, Source
 
 NAME = "osm"
@@ -37,25 +38,11 @@ CREATE TABLE raw.osm_elements (
 
 
 def region_bbox(settings: Settings, margin_deg: float) -> tuple[float, float, float, float] | None:
-    """(south, west, north, east) of the configured Kreis from the warehouse, with a margin."""
-    from pipelines.readonly import connect_readonly
-
-    if not settings.db_path.exists():
+    """(south, west, north, east) of the configured Kreis, with a margin; None without boundaries."""
+    bounds = region_bounds(settings.db_path, settings.region.ags)
+    if bounds is None:
         return None
-    con = connect_readonly(settings.db_path)
-    try:
-        row = con.execute(
-            "SELECT ST_YMin(geometry), ST_XMin(geometry), ST_YMax(geometry), ST_XMax(geometry) FROM marts.regions "
-            "WHERE ags = ? AND geometry IS NOT NULL",
-            [settings.region.ags],
-        ).fetchone()
-    except duckdb.Error:
-        return None
-    finally:
-        con.close()
-    if not row:
-        return None
-    s, w, n, e = row
+    w, s, e, n = bounds
     return (s - margin_deg * 0.65, w - margin_deg, n + margin_deg * 0.65, e + margin_deg)
 
 

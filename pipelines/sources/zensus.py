@@ -22,6 +22,7 @@ from pipelines.german import fmt_number
 from pipelines.http import HttpClient
 from pipelines.progress import Reporter
 from pipelines.rawstore import RawFile, RawStore
+from pipelines.readonly import region_bounds
 from pipelines.sources import ImportMatch, Source
 
 NAME = "zensus"
@@ -33,27 +34,14 @@ HINT = "Die Datei Zensus2022_Bevoelkerungszahl.zip bei destatis.de herunterladen
 
 
 def region_bbox_3035(settings: Settings, margin_m: float) -> tuple[float, float, float, float]:
-    from pipelines.readonly import connect_readonly
-
-    if settings.db_path.exists():
-        con = connect_readonly(settings.db_path)
-        try:
-            row = con.execute(
-                "SELECT ST_XMin(g), ST_YMin(g), ST_XMax(g), ST_YMax(g) FROM ("
-                "SELECT ST_Transform(geometry::GEOMETRY, 'EPSG:4326', 'EPSG:3035', always_xy := true) AS g "
-                "FROM marts.regions WHERE ags = ? AND geometry IS NOT NULL)",
-                [settings.region.ags],
-            ).fetchone()
-        except duckdb.Error:
-            row = None
-        finally:
-            con.close()
-        if row:
-            return (row[0] - margin_m, row[1] - margin_m, row[2] + margin_m, row[3] + margin_m)
-    raise SourceError(
-        "Für den Zensus-Ausschnitt fehlen die Grenzen des Kreises.",
-        "Zuerst die Gebietsgrenzen laden (`xregion refresh --source bkg`), dann den Zensus.",
-    )
+    bounds = region_bounds(settings.db_path, settings.region.ags, "EPSG:3035")
+    if bounds is None:
+        raise SourceError(
+            "Für den Zensus-Ausschnitt fehlen die Grenzen des Kreises.",
+            "Zuerst die Gebietsgrenzen laden (`xregion refresh --source bkg`), dann den Zensus.",
+        )
+    xmin, ymin, xmax, ymax = bounds
+    return (xmin - margin_m, ymin - margin_m, xmax + margin_m, ymax + margin_m)
 
 
 def filter_grid(csv_stream: io.TextIOBase, bbox: tuple[float, float, float, float], filename: str) -> pl.DataFrame:
