@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import time
 from dataclasses import asdict, dataclass
 from typing import Callable
@@ -37,7 +38,6 @@ class Result:
             + (f" (Ziel {self._target()}: {verdict})" if self._target() else "")
         )
 
-
     def _target(self) -> str:
         parts = [f"≥ {fmt_number(self.target_ratio, 1)}×"] if self.target_ratio else []
         if self.target_s is not None:
@@ -45,13 +45,15 @@ class Result:
         return " und ".join(parts)
 
 
+def _timed(fn: Callable[[], object]) -> float:
+    gc.collect()  # garbage of the previous run is not this run's cost
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
 def _best(fn: Callable[[], object], repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - started)
-    return best
+    return min(_timed(fn) for _ in range(repeat))
 
 
 def best_of(

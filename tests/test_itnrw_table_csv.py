@@ -85,6 +85,8 @@ def _broken(original: bytes, old: str, new: str) -> bytes:
         ("31.12.2024;05762020;      Höxter, Stadt;1148;", "31.12.2024;05762020;      Höxter, Stadt;1148;;",
          "Zeile 10: die Datenzeile hat 7 statt 6 Spalten"),
         ("Höxter, Stadt;1148;", "Höxter, Stadt;11 48;", "Zeile 10: Spalte 4: „11 48“ ist weder Zahl noch Zeichen"),
+        ("Höxter, Stadt;1148;", "Höxter, Stadt;1.148;", "Zeile 10: Spalte 4: „1.148“ ist weder Zahl noch Zeichen"),
+        ("Höxter, Stadt;1148;14,25;", "Höxter, Stadt;1148;", "Zeile 10: die Datenzeile hat 5 statt 6 Spalten"),
         ("31.12.2024;05762020", "Ende 2024;05762020", "Zeile 10"),
     ],
 )  # fmt: skip
@@ -95,6 +97,15 @@ def test_unknown_layouts_fail_naming_file_and_line(old, new, expected):
     assert err.value.message.startswith("kaputt.csv, Zeile")
     assert expected in err.value.message
     assert "Landesdatenbank NRW" in err.value.hint
+
+
+def test_blanks_around_cells_are_stripped():
+    text = itnrw_tables.population_table().decode("latin-1")
+    text = text.replace(";05762020;", "; 05762020 ;").replace("Höxter, Stadt;1148;14,25;", "Höxter, Stadt ; 1148 ;14,25 ;")
+    t = parse_itnrw_table_csv(text.encode("latin-1"), "blanks.csv")
+    row = _one(t.values, ags="05762020", unit="Anzahl")
+    assert row["value"] == 1148 and row["region_name"] == "Höxter, Stadt" and row["region_depth"] == 3
+    assert _one(t.values, ags="05762020", unit="qkm")["value"] == pytest.approx(14.25)
 
 
 def test_a_file_without_data_rows_is_refused():

@@ -20,13 +20,20 @@ from dataclasses import dataclass
 import polars as pl
 
 from pipelines.errors import ParseError
-from pipelines.parsers.itnrw_table_csv import MISSING_SYMBOLS, VALUE_SCHEMA, ZERO_SYMBOL, with_periods
+from pipelines.parsers.itnrw_table_csv import MISSING_SYMBOLS, VALUE_SCHEMA, ZERO_SYMBOL, parse_period, with_periods
 
 # GENESIS names of regional variables; their attribute code is the region key
 REGION_VARIABLES = {"GEMEIN", "KREISE", "REGBEZ", "DLAND", "DINSG", "LAND", "GEMVB"}
 FIXED_COLUMNS = ("statistics_code", "statistics_label", "time_code", "time_label", "time", "value", "value_unit",
                  "value_variable_code", "value_variable_label")  # fmt: skip
+UNUSED_COLUMNS = {"statistics_code", "time_code", "time_label", "value_variable_code"}
 HINT = "Laden Sie die Tabelle als „flat file CSV“ (ffcsv) aus der Landesdatenbank NRW herunter, unverändert."
+
+
+def _header(content: bytes) -> list[str]:
+    end = content.find(b"\n")
+    line = content[: end if end >= 0 else len(content)].decode("utf-8-sig", errors="replace").rstrip("\r")
+    return [c.strip('"') for c in line.split(";")]
 
 
 @dataclass
@@ -67,22 +74,25 @@ def parse_genesis_ffcsv(content: bytes, filename: str, table_code: str | None = 
         filename, content = unzip_ffcsv(content, filename)
     if not looks_like_ffcsv(content[:64]):
         raise ParseError(f"{filename}, Zeile 1: keine ffcsv-Kopfzeile (statistics_code;statistics_label;…).", HINT)
-    try:
-        frame = pl.read_csv(
-            content, separator=";", infer_schema=False, quote_char='"', encoding="utf8"
-        )
-    except pl.exceptions.PolarsError as exc:
-        raise ParseError(f"{filename}: die CSV-Datei lässt sich nicht lesen ({exc}).", HINT) from None
-    frame = frame.rename({frame.columns[0]: frame.columns[0].lstrip("\ufeff")}).with_columns(
-        pl.all().fill_null("")  # an empty field means "Insgesamt" (codes) or no value, never null
-    )
-    missing = [c for c in FIXED_COLUMNS if c not in frame.columns]
+    header = _header(content)
+    missing = [c for c in FIXED_COLUMNS if c not in header]
     if missing:
         raise ParseError(f"{filename}, Zeile 1: Spalten fehlen: {', '.join(missing)}.", HINT)
-    n_vars = len([c for c in frame.columns if re.fullmatch(r"\d+_variable_code", c)])
-    frame = frame.with_row_index("row")
+    n_vars = len([c for c in header if re.fullmatch(r"\d+_variable_code", c)])
+    # the codes of statistic, time and value variable are not needed: not reading them saves a third
+    needed = [c for c in header if c not in UNUSED_COLUMNS]
+    try:
+        frame = pl.read_csv(
+            content, separator=";", infer_schema=False, quote_char='"', encoding="utf8", columns=needed,
+            empty_string_is_null=False,  # an empty field means "Insgesamt" (codes) or no value
+            row_index_name="source_line", row_index_offset=2,
+        )  # fmt: skip
+    except pl.exceptions.PolarsError as exc:
+        raise ParseError(f"{filename}: die CSV-Datei lässt sich nicht lesen ({exc}).", HINT) from None
+    # which variable is the region: decided on the few distinct codes, not on every row
+    codes = frame.select([pl.col(f"{i}_variable_code").unique().implode() for i in range(1, n_vars + 1)])
     region_vars = [
-        i for i in range(1, n_vars + 1) if frame[f"{i}_variable_code"].is_in(list(REGION_VARIABLES)).all()
+        i for i in range(1, n_vars + 1) if codes[f"{i}_variable_code"][0].is_in(list(REGION_VARIABLES)).all()
     ]
     if len(region_vars) > 1:
         raise ParseError(f"{filename}: mehrere Regionsmerkmale ({len(region_vars)}).", HINT)
@@ -96,8 +106,12 @@ def parse_genesis_ffcsv(content: bytes, filename: str, table_code: str | None = 
         .otherwise(pl.col(f"{i}_variable_attribute_label"))
         for i in classes
     ]
-    value = pl.col("value").str.strip_chars()
-    symbols = list(MISSING_SYMBOLS)
+    labels = frame["time"].unique().to_list()
+    unreadable = [label for label in labels if parse_period(label) is None]
+    if unreadable:
+        line = frame["time"].index_of(unreadable[0]) + 2
+        raise ParseError(f"{filename}, Zeile {line}: Zeitangabe „{unreadable[0]}“ nicht lesbar.", HINT)
+    frame = _with_values(frame, filename)
     long = frame.select(
         pl.col("time").alias("period_label"),
         (pl.col(f"{region}_variable_attribute_code") if region else pl.lit(None, dtype=pl.String)).alias("ags"),
@@ -109,23 +123,35 @@ def parse_genesis_ffcsv(content: bytes, filename: str, table_code: str | None = 
         pl.col("statistics_label").alias("statistic"),
         pl.col("value_variable_label").alias("variable"),
         pl.col("value_unit").alias("unit"),
-        pl.when(value == ZERO_SYMBOL)
-        .then(0.0)
-        .otherwise(value.str.replace(",", ".", literal=True).cast(pl.Float64, strict=False))
-        .alias("value"),
-        pl.when(value.is_in(symbols)).then(value).alias("symbol"),
-        (pl.col("row") + 2).cast(pl.Int32).alias("source_line"),
-        value.alias("cell"),
+        pl.col("source_line").cast(pl.Int32),
+        pl.col("number").alias("value"),
+        pl.col("symbol"),
     )
-    bad = long.filter(pl.col("value").is_null() & pl.col("symbol").is_null() & (pl.col("cell") != ""))
-    if bad.height:
-        row = bad.row(0, named=True)
-        raise ParseError(f"{filename}, Zeile {row['source_line']}: „{row['cell']}“ ist weder Zahl noch Zeichen.", HINT)
-    long = with_periods(long)
-    unreadable = long.filter(pl.col("period").is_null())
-    if unreadable.height:
-        row = unreadable.row(0, named=True)
-        raise ParseError(f"{filename}, Zeile {row['source_line']}: Zeitangabe „{row['period_label']}“ nicht lesbar.", HINT)
-    values = long.select([pl.col(name).cast(dtype) for name, dtype in VALUE_SCHEMA.items()])
     label = frame["statistics_label"][0] if frame.height else ""
-    return ParsedFlatTable(table_code or table_code_from_filename(filename), label, values)
+    return ParsedFlatTable(
+        table_code or table_code_from_filename(filename), label, with_periods(long, labels).select(list(VALUE_SCHEMA))
+    )
+
+
+def _with_values(frame: pl.DataFrame, filename: str) -> pl.DataFrame:
+    """Add `number` and `symbol` from the value cells. Cells are used as they are; only if some do
+    not read are blanks around them stripped and the reading repeated (stripping costs a full pass).
+    Columns are added with `with_columns`, which keeps the chunks of the CSV reader: a frame whose
+    columns are chunked differently is copied into one piece by every later step."""
+    symbols = [*MISSING_SYMBOLS, ""]
+    for stripped in (False, True):
+        cell = pl.col("value").str.strip_chars() if stripped else pl.col("value")
+        cells = frame.with_columns(
+            cell.alias("cell"), cell.str.replace(",", ".", literal=True).cast(pl.Float64, strict=False).alias("number")
+        )
+        unreadable = cells["number"].is_null() & ~cells["cell"].is_in(symbols)
+        if not unreadable.any():
+            break
+    else:
+        line = cells["source_line"][unreadable.arg_true()[0]]
+        raise ParseError(f"{filename}, Zeile {line}: „{cells['cell'][line - 2]}“ ist weder Zahl noch Zeichen.", HINT)
+    return cells.with_columns(
+        # "-" ("nichts vorhanden") is exactly zero; the other symbols have no value
+        pl.when(pl.col("cell") == ZERO_SYMBOL).then(0.0).otherwise(pl.col("number")).alias("number"),
+        pl.when(pl.col("number").is_null() & (pl.col("cell") != "")).then(pl.col("cell")).alias("symbol"),
+    )

@@ -20,6 +20,7 @@ naming the file and line, rather than guessing numbers.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -97,10 +98,12 @@ def parse_period(label: str) -> date | None:
     return None
 
 
-def with_periods(frame: pl.DataFrame) -> pl.DataFrame:
+def with_periods(frame: pl.DataFrame, labels: list[str] | None = None) -> pl.DataFrame:
     """Add `period` (date) from `period_label`. Millions of rows have a handful of distinct
-    labels, so each label is parsed once; unreadable ones become null for the caller to report."""
-    labels = frame["period_label"].unique().to_list()
+    labels (pass them if known), so each label is parsed once; unreadable ones become null for
+    the caller to report."""
+    if labels is None:
+        labels = frame["period_label"].unique().to_list()
     periods = {label: parse_period(label) for label in labels if label is not None}
     return frame.with_columns(
         pl.col("period_label").replace_strict(periods, default=None, return_dtype=pl.Date).alias("period")
@@ -210,7 +213,9 @@ class _Lines:
         """The lines before the block and the lines after its last data line."""
         header = self._decode(self.content[: self.block_start]).split("\n")[:first]
         footer: list[str] = []
-        end = len(self.content.rstrip(b"\n"))
+        end = len(self.content)
+        while end > self.block_start and self.content[end - 1] == 0x0A:  # not rstrip(): that copies the file
+            end -= 1
         while end > self.block_start:
             start = self.content.rfind(b"\n", self.block_start, end) + 1
             line = self._decode(self.content[start:end])
@@ -231,13 +236,24 @@ class _Lines:
 _CP1252_ONLY = re.compile(rb"[\x80-\x9f]")
 
 
+def _is_utf8(content: bytes) -> bool:
+    # in slices: decode() of the whole file allocates room for all of it before it fails at the
+    # first umlaut of an ISO-8859-1 title (tens of milliseconds for a large table)
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(content)
+    try:
+        for start in range(0, len(content), 1 << 20):
+            decoder.decode(view[start : start + (1 << 20)], final=False)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _encoding(content: bytes) -> str:
     """The downloader sends ISO-8859-1; a file saved again by a user may be UTF-8 or Windows-1252."""
-    try:
-        content.decode("utf-8")
+    if _is_utf8(content):
         return "utf-8"
-    except UnicodeDecodeError:
-        pass
     # ISO-8859-1 decodes as fast as a copy; Windows-1252 only differs in 0x80-0x9F, which appear
     # in typographic quotes and dashes of titles and footnotes: look there, not in the data block
     sample = content[:65536] + content[-65536:]
@@ -262,24 +278,24 @@ def _count_leading_empty(row: list[str]) -> int:
 def _read_block(block: bytes, first: int, width: int, fail) -> pl.DataFrame:
     """Split the data block into columns c0..c{width-1}, rejecting rows with a different width.
 
-    polars reads the block in one native pass; it refuses rows with too many fields, and the
-    total count of separators catches rows with too few. Only on a mismatch is the block
-    scanned line by line, to name the offending line."""
+    polars reads the block in one native pass and refuses rows with too many fields; rows with
+    too few would be padded silently, so the separators are counted once as well. Only on a
+    mismatch is the block scanned line by line, to name the offending line."""
     columns = [f"c{i}" for i in range(width)]
-    n_lines = block.count(b"\n") + 1
-    ragged = block.count(b";") != n_lines * (width - 1)
-    if not ragged:
-        try:
-            frame = pl.read_csv(
-                block, separator=";", has_header=False, new_columns=columns, infer_schema=False, quote_char=None,
-            )  # fmt: skip
-        except pl.exceptions.PolarsError:
-            ragged = True
-    if ragged:
+    frame = None
+    try:
+        frame = pl.read_csv(
+            block, separator=";", has_header=False, new_columns=columns, infer_schema=False, quote_char=None,
+            empty_string_is_null=False,
+        )  # fmt: skip
+    except pl.exceptions.PolarsError:
+        pass
+    if frame is None or block.count(b";") != frame.height * (width - 1):
         for offset, line in enumerate(block.split(b"\n")):
             if line.count(b";") != width - 1:
                 raise fail(first + offset + 1, f"die Datenzeile hat {line.count(b';') + 1} statt {width} Spalten")
-    return frame.with_columns(pl.all().fill_null("")).with_row_index("row")
+        raise fail(first + 1, "der Datenblock lässt sich nicht in Spalten zerlegen")
+    return frame.with_row_index("row")
 
 
 @dataclass
@@ -289,21 +305,27 @@ class _Dimensions:
     name_col: int | None
     class_cols: list[int]
     labels: list[str]
+    period_labels: list[str]  # the distinct labels of the period column
+    padded: set[int]  # columns with blanks around some cells
+
+    def cell(self, i: int) -> pl.Expr:
+        return pl.col(f"c{i}").str.strip_chars() if i in self.padded else pl.col(f"c{i}")
 
 
 def _classify_dimensions(block: pl.DataFrame, n_dims: int, header_rows, first: int, fail) -> _Dimensions:
     period_col = key_col = name_col = None
     class_cols: list[int] = []
+    # a column has few distinct values (periods, keys, names): test those, not every row
+    distinct_values = block.select([pl.col(f"c{i}").unique().implode() for i in range(n_dims)])
     for i in range(n_dims):
-        # a column has few distinct values (periods, keys, names): test those, not every row
-        distinct = block[f"c{i}"].unique(maintain_order=True)
+        distinct = distinct_values[f"c{i}"][0]
         non_empty = distinct.str.strip_chars().filter(distinct.str.strip_chars() != "")
         is_period = non_empty.str.contains(_PERIOD)
         if non_empty.len() == 0:
             class_cols.append(i)
         elif period_col is None and is_period.all():
             period_col = i
-        elif period_col is None and i == 0 and is_period[0]:
+        elif period_col is None and i == 0 and re.match(_PERIOD, block["c0"][0].strip()):
             bad = block.filter(~block["c0"].str.strip_chars().str.contains(_PERIOD)).row(0, named=True)
             raise fail(first + bad["row"] + 1, f"Zeitangabe „{bad['c0'].strip()}“ nicht lesbar")
         elif key_col is None and non_empty.str.contains(_KEY).all():
@@ -321,7 +343,16 @@ def _classify_dimensions(block: pl.DataFrame, n_dims: int, header_rows, first: i
     for i in class_cols:
         label = next((row[i] for row in header_rows if row[i]), "")
         labels.append(label or f"Merkmal {len(labels) + 1}")
-    return _Dimensions(period_col, key_col, name_col, class_cols, labels)
+    period_labels = []
+    if period_col is not None:
+        period_labels = distinct_values[f"c{period_col}"][0].str.strip_chars().unique().to_list()
+    # stripping a million cells costs a pass; most columns have nothing to strip
+    padded = set()
+    for i in range(n_dims):
+        distinct = distinct_values[f"c{i}"][0]
+        if not (distinct == distinct.str.strip_chars()).all():
+            padded.add(i)
+    return _Dimensions(period_col, key_col, name_col, class_cols, labels, period_labels, padded)
 
 
 @dataclass
@@ -374,8 +405,7 @@ def _to_long(block: pl.DataFrame, dims: _Dimensions, columns: list[_ValueColumn]
     and shared by every value column (polars appends chunks without copying them)."""
     name_raw = pl.col(f"c{dims.name_col}") if dims.name_col is not None else pl.lit("", dtype=pl.String)
     base_exprs = [
-        (pl.col(f"c{dims.key_col}").str.strip_chars() if dims.key_col is not None else pl.lit(None, dtype=pl.String))
-        .alias("ags"),
+        (dims.cell(dims.key_col) if dims.key_col is not None else pl.lit(None, dtype=pl.String)).alias("ags"),
         name_raw.str.strip_chars().alias("region_name"),
         ((name_raw.str.len_chars() - name_raw.str.strip_chars_start().str.len_chars()) // 2)
         .cast(pl.Int32)
@@ -383,46 +413,82 @@ def _to_long(block: pl.DataFrame, dims: _Dimensions, columns: list[_ValueColumn]
         (pl.col("row") + first + 1).cast(pl.Int32).alias("source_line"),
     ]
     if dims.period_col is not None:
-        base_exprs.append(pl.col(f"c{dims.period_col}").str.strip_chars().alias("period_label"))
-    row_class = [pl.lit(f"{lab}: ") + pl.col(f"c{i}").str.strip_chars() for i, lab in zip(dims.class_cols, dims.labels)]
+        base_exprs.append(dims.cell(dims.period_col).alias("period_label"))
     base = block.select(base_exprs)
+    if dims.period_col is not None:
+        base = with_periods(base, dims.period_labels)
+        unparsed = base.filter(pl.col("period").is_null())
+        if unparsed.height:
+            row = unparsed.row(0, named=True)
+            raise fail(row["source_line"], f"Zeitangabe „{row['period_label']}“ nicht lesbar")
+    row_class = [pl.lit(f"{lab}: ") + dims.cell(i) for i, lab in zip(dims.class_cols, dims.labels)]
+    values = _values(block, columns, first, fail)
 
     frames = []
     for col in columns:
         cls_parts = list(row_class) + ([pl.lit(col.classification)] if col.classification else [])
-        per_column = block.select(
-            (pl.concat_str(cls_parts, separator=" | ") if cls_parts else pl.lit(None, dtype=pl.String)).alias(
-                "classification"
-            ),
+        classification = pl.concat_str(cls_parts, separator=" | ") if cls_parts else pl.lit(None, dtype=pl.String)
+        # literals are broadcast to the height of the frame they are added to
+        per_column = values.select(pl.col(f"v{col.index}").alias("value"), pl.col(f"s{col.index}").alias("symbol"))
+        if row_class:
+            per_column = per_column.hstack(block.select(classification.alias("classification")))
+        per_column = per_column.with_columns(
+            *([] if row_class else [classification.alias("classification")]),
             pl.lit(col.statistic, dtype=pl.String).alias("statistic"),
             pl.lit(col.variable, dtype=pl.String).alias("variable"),
             pl.lit(col.unit, dtype=pl.String).alias("unit"),
-            pl.col(f"c{col.index}").str.strip_chars().alias("cell"),
-            pl.lit(col.index, dtype=pl.Int32).alias("col"),
-            *([] if dims.period_col is not None else [pl.lit(col.period_label, dtype=pl.String).alias("period_label")]),
+            *(
+                []
+                if dims.period_col is not None
+                else [
+                    pl.lit(col.period_label, dtype=pl.String).alias("period_label"),
+                    pl.lit(col.period, dtype=pl.Date).alias("period"),
+                ]
+            ),
         )
-        frames.append(pl.concat([base, per_column], how="horizontal"))
-    long = pl.concat(frames, rechunk=False)
+        frames.append(base.hstack(per_column).select(list(VALUE_SCHEMA)))
+    return pl.concat(frames, rechunk=False)
 
-    cell = pl.col("cell")
-    is_symbol = cell.is_in(list(MISSING_SYMBOLS))
-    value = cell.str.replace(",", ".", literal=True).cast(pl.Float64, strict=False)
-    checked = long.with_columns(
-        pl.when(cell == ZERO_SYMBOL).then(0.0).otherwise(value).alias("value"),
-        pl.when(is_symbol).then(cell).alias("symbol"),
-        # the cast alone would also take "1.5" or "1e3"; the pattern keeps to the German notation
-        (cell.str.contains(_NUMBER) | is_symbol | (cell == "")).alias("valid"),
-    )
-    if not checked["valid"].all():
-        row = checked.filter(~pl.col("valid")).sort("source_line").row(0, named=True)
-        raise fail(row["source_line"], f"Spalte {row['col'] + 1}: „{row['cell']}“ ist weder Zahl noch Zeichen")
 
-    result = with_periods(checked)
-    unparsed = result.filter(pl.col("period").is_null())
-    if unparsed.height:
-        row = unparsed.row(0, named=True)
-        raise fail(row["source_line"], f"Zeitangabe „{row['period_label']}“ nicht lesbar")
-    return result.select([pl.col(name).cast(dtype) for name, dtype in VALUE_SCHEMA.items()])
+# one cell of a value column: a number in German notation, a GENESIS symbol, or empty
+_VALUE_CELL = r"^(-?\d+(,\d+)?|-|\.|\.\.\.|/|x)?$"
+
+
+def _values(block: pl.DataFrame, columns: list[_ValueColumn], first: int, fail) -> pl.DataFrame:
+    """Numbers and symbols of all value columns (`v<i>`, `s<i>`), converted in one parallel pass.
+
+    The cast alone would also take "1.5" (a thousands separator in German) or "1e3", so every cell
+    is checked against the German notation as well. Cells are used as they are; only if some do
+    not fit are blanks around them stripped and the check repeated (stripping costs a full pass)."""
+    for stripped in (False, True):
+        checks = []
+        for col in columns:
+            cell = pl.col(f"c{col.index}")
+            cell = cell.str.strip_chars() if stripped else cell
+            checks += [
+                cell.alias(f"s{col.index}"),
+                cell.str.replace(",", ".", literal=True).cast(pl.Float64, strict=False).alias(f"v{col.index}"),
+                cell.str.contains(_VALUE_CELL).alias(f"ok{col.index}"),
+            ]
+        wide = block.select("row", *checks)
+        valid = [f"ok{col.index}" for col in columns]
+        if wide.select(pl.all_horizontal(valid).all()).item():
+            break
+    else:
+        bad = wide.filter(~pl.all_horizontal(valid)).row(0, named=True)
+        col = next(c for c in columns if not bad[f"ok{c.index}"])
+        raise fail(
+            first + bad["row"] + 1, f"Spalte {col.index + 1}: „{bad[f's{col.index}']}“ ist weder Zahl noch Zeichen"
+        )
+    exprs = []
+    for col in columns:
+        cell, number = pl.col(f"s{col.index}"), pl.col(f"v{col.index}")
+        exprs += [
+            # "-" ("nichts vorhanden") is exactly zero; the other symbols have no value
+            pl.when(cell == ZERO_SYMBOL).then(0.0).otherwise(number).alias(f"v{col.index}"),
+            pl.when(number.is_null() & (cell != "")).then(cell).alias(f"s{col.index}"),
+        ]
+    return wide.select(exprs)
 
 
 def _data_stand(footer: list[str]) -> date | None:
