@@ -101,7 +101,9 @@ def test_unknown_layouts_fail_naming_file_and_line(old, new, expected):
 
 def test_blanks_around_cells_are_stripped():
     text = itnrw_tables.population_table().decode("latin-1")
-    text = text.replace(";05762020;", "; 05762020 ;").replace("Höxter, Stadt;1148;14,25;", "Höxter, Stadt ; 1148 ;14,25 ;")
+    text = text.replace(";05762020;", "; 05762020 ;").replace(
+        "Höxter, Stadt;1148;14,25;", "Höxter, Stadt ; 1148 ;14,25 ;"
+    )
     t = parse_itnrw_table_csv(text.encode("latin-1"), "blanks.csv")
     row = _one(t.values, ags="05762020", unit="Anzahl")
     assert row["value"] == 1148 and row["region_name"] == "Höxter, Stadt" and row["region_depth"] == 3

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from pipelines.errors import ParseError
-from pipelines.parsers.itnrw_table_csv import MISSING_SYMBOLS, VALUE_SCHEMA, ZERO_SYMBOL, parse_period, with_periods
+from pipelines.parsers.itnrw_table_csv import MISSING_SYMBOLS, VALUE_SCHEMA, ZERO_SYMBOL, parse_period
 
 # GENESIS names of regional variables; their attribute code is the region key
 REGION_VARIABLES = {"GEMEIN", "KREISE", "REGBEZ", "DLAND", "DINSG", "LAND", "GEMVB"}
@@ -28,6 +28,16 @@ FIXED_COLUMNS = ("statistics_code", "statistics_label", "time_code", "time_label
                  "value_variable_code", "value_variable_label")  # fmt: skip
 UNUSED_COLUMNS = {"statistics_code", "time_code", "time_label", "value_variable_code"}
 HINT = "Laden Sie die Tabelle als „flat file CSV“ (ffcsv) aus der Landesdatenbank NRW herunter, unverändert."
+
+
+def _only_regions(codes: pl.Series) -> bool:
+    """Whether every code names a regional variable. Mostly a column holds one code (GEMEIN), which
+    a comparison with the first row shows faster than collecting the distinct codes."""
+    if codes.is_empty():
+        return False
+    if (codes == codes[0]).all():
+        return codes[0] in REGION_VARIABLES
+    return bool(codes.unique().is_in(list(REGION_VARIABLES)).all())
 
 
 def _header(content: bytes) -> list[str]:
@@ -89,11 +99,7 @@ def parse_genesis_ffcsv(content: bytes, filename: str, table_code: str | None = 
         )  # fmt: skip
     except pl.exceptions.PolarsError as exc:
         raise ParseError(f"{filename}: die CSV-Datei lässt sich nicht lesen ({exc}).", HINT) from None
-    # which variable is the region: decided on the few distinct codes, not on every row
-    codes = frame.select([pl.col(f"{i}_variable_code").unique().implode() for i in range(1, n_vars + 1)])
-    region_vars = [
-        i for i in range(1, n_vars + 1) if codes[f"{i}_variable_code"][0].is_in(list(REGION_VARIABLES)).all()
-    ]
+    region_vars = [i for i in range(1, n_vars + 1) if _only_regions(frame[f"{i}_variable_code"])]
     if len(region_vars) > 1:
         raise ParseError(f"{filename}: mehrere Regionsmerkmale ({len(region_vars)}).", HINT)
     region = region_vars[0] if region_vars else None
@@ -107,34 +113,33 @@ def parse_genesis_ffcsv(content: bytes, filename: str, table_code: str | None = 
         for i in classes
     ]
     labels = frame["time"].unique().to_list()
-    unreadable = [label for label in labels if parse_period(label) is None]
+    periods = {label: parse_period(label) for label in labels}
+    unreadable = [label for label, period in periods.items() if period is None]
     if unreadable:
         line = frame["time"].index_of(unreadable[0]) + 2
         raise ParseError(f"{filename}, Zeile {line}: Zeitangabe „{unreadable[0]}“ nicht lesbar.", HINT)
-    frame = _with_values(frame, filename)
-    long = frame.select(
-        pl.col("time").alias("period_label"),
-        (pl.col(f"{region}_variable_attribute_code") if region else pl.lit(None, dtype=pl.String)).alias("ags"),
-        (pl.col(f"{region}_variable_attribute_label") if region else pl.lit("", dtype=pl.String)).alias("region_name"),
-        pl.lit(None, dtype=pl.Int32).alias("region_depth"),
-        (pl.concat_str(class_parts, separator=" | ") if class_parts else pl.lit(None, dtype=pl.String)).alias(
-            "classification"
-        ),
-        pl.col("statistics_label").alias("statistic"),
-        pl.col("value_variable_label").alias("variable"),
-        pl.col("value_unit").alias("unit"),
-        pl.col("source_line").cast(pl.Int32),
-        pl.col("number").alias("value"),
-        pl.col("symbol"),
+    dimensions = {
+        "period": pl.col("time").replace_strict(periods, return_dtype=pl.Date),
+        "period_label": pl.col("time"),
+        "ags": pl.col(f"{region}_variable_attribute_code") if region else pl.lit(None, dtype=pl.String),
+        "region_name": pl.col(f"{region}_variable_attribute_label") if region else pl.lit("", dtype=pl.String),
+        "region_depth": pl.lit(None, dtype=pl.Int32),
+        "classification": pl.concat_str(class_parts, separator=" | ") if class_parts else pl.lit(None, dtype=pl.String),
+        "statistic": pl.col("statistics_label"),
+        "variable": pl.col("value_variable_label"),
+        "unit": pl.col("value_unit"),
+        "source_line": pl.col("source_line").cast(pl.Int32),
+    }
+    values = _values_read(frame, filename)
+    long = values.select(
+        [(dimensions[name] if name in dimensions else pl.col(name)).alias(name) for name in VALUE_SCHEMA]
     )
     label = frame["statistics_label"][0] if frame.height else ""
-    return ParsedFlatTable(
-        table_code or table_code_from_filename(filename), label, with_periods(long, labels).select(list(VALUE_SCHEMA))
-    )
+    return ParsedFlatTable(table_code or table_code_from_filename(filename), label, long)
 
 
-def _with_values(frame: pl.DataFrame, filename: str) -> pl.DataFrame:
-    """Add `number` and `symbol` from the value cells. Cells are used as they are; only if some do
+def _values_read(frame: pl.DataFrame, filename: str) -> pl.DataFrame:
+    """The frame with `value` as number and `symbol`. Cells are used as they are; only if some do
     not read are blanks around them stripped and the reading repeated (stripping costs a full pass).
     Columns are added with `with_columns`, which keeps the chunks of the CSV reader: a frame whose
     columns are chunked differently is copied into one piece by every later step."""
@@ -150,8 +155,9 @@ def _with_values(frame: pl.DataFrame, filename: str) -> pl.DataFrame:
     else:
         line = cells["source_line"][unreadable.arg_true()[0]]
         raise ParseError(f"{filename}, Zeile {line}: „{cells['cell'][line - 2]}“ ist weder Zahl noch Zeichen.", HINT)
+    cell, number = pl.col("cell"), pl.col("number")
     return cells.with_columns(
         # "-" ("nichts vorhanden") is exactly zero; the other symbols have no value
-        pl.when(pl.col("cell") == ZERO_SYMBOL).then(0.0).otherwise(pl.col("number")).alias("number"),
-        pl.when(pl.col("number").is_null() & (pl.col("cell") != "")).then(pl.col("cell")).alias("symbol"),
+        pl.when(cell == ZERO_SYMBOL).then(0.0).otherwise(number).alias("value"),
+        pl.when(number.is_null() & (cell != "")).then(cell).alias("symbol"),
     )

@@ -98,18 +98,6 @@ def parse_period(label: str) -> date | None:
     return None
 
 
-def with_periods(frame: pl.DataFrame, labels: list[str] | None = None) -> pl.DataFrame:
-    """Add `period` (date) from `period_label`. Millions of rows have a handful of distinct
-    labels (pass them if known), so each label is parsed once; unreadable ones become null for
-    the caller to report."""
-    if labels is None:
-        labels = frame["period_label"].unique().to_list()
-    periods = {label: parse_period(label) for label in labels if label is not None}
-    return frame.with_columns(
-        pl.col("period_label").replace_strict(periods, default=None, return_dtype=pl.Date).alias("period")
-    )
-
-
 def _cells(line: str) -> list[str]:
     return [c.strip().strip('"') for c in line.split(";")]
 
@@ -413,14 +401,14 @@ def _to_long(block: pl.DataFrame, dims: _Dimensions, columns: list[_ValueColumn]
         (pl.col("row") + first + 1).cast(pl.Int32).alias("source_line"),
     ]
     if dims.period_col is not None:
-        base_exprs.append(dims.cell(dims.period_col).alias("period_label"))
+        periods = {label: parse_period(label) for label in dims.period_labels}
+        unreadable = [label for label, period in periods.items() if period is None]
+        if unreadable:
+            row = block.filter(dims.cell(dims.period_col) == unreadable[0])["row"][0]
+            raise fail(first + row + 1, f"Zeitangabe „{unreadable[0]}“ nicht lesbar")
+        label = dims.cell(dims.period_col)
+        base_exprs += [label.alias("period_label"), label.replace_strict(periods, return_dtype=pl.Date).alias("period")]
     base = block.select(base_exprs)
-    if dims.period_col is not None:
-        base = with_periods(base, dims.period_labels)
-        unparsed = base.filter(pl.col("period").is_null())
-        if unparsed.height:
-            row = unparsed.row(0, named=True)
-            raise fail(row["source_line"], f"Zeitangabe „{row['period_label']}“ nicht lesbar")
     row_class = [pl.lit(f"{lab}: ") + dims.cell(i) for i, lab in zip(dims.class_cols, dims.labels)]
     values = _values(block, columns, first, fail)
 
