@@ -8,6 +8,7 @@ import pytest
 
 from pipelines.errors import ParseError
 from pipelines.parsers.genesis_ffcsv import parse_genesis_ffcsv
+from pipelines.parsers.itnrw_table_csv import VALUE_SCHEMA
 from tests.support import genesis_fake as gf
 
 LEVELS = [("GEMEIN", "05762004", "Bad Driburg, Stadt"), ("KREISE", "05762", "Höxter, Kreis")]
@@ -46,3 +47,9 @@ def test_an_unreadable_value_or_period_names_its_line():
     lines[6] = lines[6].replace("2024-12-31", "Ende 2024")
     with pytest.raises(ParseError, match=r"Zeile 7: Zeitangabe „Ende 2024“ nicht lesbar"):
         _parse("\n".join(lines))
+
+
+def test_a_table_without_rows_has_the_schema_of_any_other():
+    values = _parse(gf.ffcsv_rows([]))
+    assert values.height == 0 and dict(values.schema) == VALUE_SCHEMA
+    assert dict(_parse(gf.ffcsv_rows(LEVELS)).schema) == VALUE_SCHEMA

@@ -119,7 +119,8 @@ def parse_genesis_ffcsv(content: bytes, filename: str, table_code: str | None = 
         line = frame["time"].index_of(unreadable[0]) + 2
         raise ParseError(f"{filename}, Zeile {line}: Zeitangabe „{unreadable[0]}“ nicht lesbar.", HINT)
     dimensions = {
-        "period": pl.col("time").replace_strict(periods, return_dtype=pl.Date),
+        # without rows: replace_strict with an empty mapping would hand back the String column
+        "period": pl.col("time").replace_strict(periods, return_dtype=pl.Date) if periods else pl.lit(None, pl.Date),
         "period_label": pl.col("time"),
         "ags": pl.col(f"{region}_variable_attribute_code") if region else pl.lit(None, dtype=pl.String),
         "region_name": pl.col(f"{region}_variable_attribute_label") if region else pl.lit("", dtype=pl.String),
@@ -140,9 +141,7 @@ def parse_genesis_ffcsv(content: bytes, filename: str, table_code: str | None = 
 
 def _values_read(frame: pl.DataFrame, filename: str) -> pl.DataFrame:
     """The frame with `value` as number and `symbol`. Cells are used as they are; only if some do
-    not read are blanks around them stripped and the reading repeated (stripping costs a full pass).
-    Columns are added with `with_columns`, which keeps the chunks of the CSV reader: a frame whose
-    columns are chunked differently is copied into one piece by every later step."""
+    not read are blanks around them stripped and the reading repeated (stripping costs a full pass)."""
     symbols = [*MISSING_SYMBOLS, ""]
     for stripped in (False, True):
         cell = pl.col("value").str.strip_chars() if stripped else pl.col("value")
