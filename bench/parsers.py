@@ -107,7 +107,7 @@ def pystatis_way(flat: bytes) -> int:
     return len(pd.concat(parts, axis=1))
 
 
-def run(repeat: int = 3, rows: int = ROWS) -> list[Result]:
+def run(repeat: int = 5, rows: int = ROWS) -> list[Result]:
     flat = flat_layout(rows)
     flat_rows = flat.count(b"\n") - 1
 

@@ -53,3 +53,9 @@ def test_a_table_without_rows_has_the_schema_of_any_other():
     values = _parse(gf.ffcsv_rows([]))
     assert values.height == 0 and dict(values.schema) == VALUE_SCHEMA
     assert dict(_parse(gf.ffcsv_rows(LEVELS)).schema) == VALUE_SCHEMA
+
+
+def test_columns_the_parser_does_not_use_are_left_alone():
+    lines = gf.ffcsv_rows(LEVELS[:1]).splitlines()
+    with_quality = "\n".join([lines[0] + ";value_q"] + [line + ";e" for line in lines[1:]])
+    assert _parse(with_quality).equals(_parse(gf.ffcsv_rows(LEVELS[:1])))

@@ -26,7 +26,11 @@ from pipelines.parsers.itnrw_table_csv import MISSING_SYMBOLS, VALUE_SCHEMA, ZER
 REGION_VARIABLES = {"GEMEIN", "KREISE", "REGBEZ", "DLAND", "DINSG", "LAND", "GEMVB"}
 FIXED_COLUMNS = ("statistics_code", "statistics_label", "time_code", "time_label", "time", "value", "value_unit",
                  "value_variable_code", "value_variable_label")  # fmt: skip
-UNUSED_COLUMNS = {"statistics_code", "time_code", "time_label", "value_variable_code"}
+# the columns read; the codes of statistic, time and value variable (and quality flags, if a file
+# has them) are left out, which makes reading about a quarter faster
+USED_COLUMNS = re.compile(
+    r"statistics_label|time|value|value_unit|value_variable_label|\d+_variable_(attribute_)?(code|label)"
+)
 HINT = "Laden Sie die Tabelle als „flat file CSV“ (ffcsv) aus der Landesdatenbank NRW herunter, unverändert."
 
 
@@ -89,8 +93,7 @@ def parse_genesis_ffcsv(content: bytes, filename: str, table_code: str | None = 
     if missing:
         raise ParseError(f"{filename}, Zeile 1: Spalten fehlen: {', '.join(missing)}.", HINT)
     n_vars = len([c for c in header if re.fullmatch(r"\d+_variable_code", c)])
-    # the codes of statistic, time and value variable are not needed: not reading them saves a third
-    needed = [c for c in header if c not in UNUSED_COLUMNS]
+    needed = [c for c in header if USED_COLUMNS.fullmatch(c)]
     try:
         frame = pl.read_csv(
             content, separator=";", infer_schema=False, quote_char='"', encoding="utf8", columns=needed,
