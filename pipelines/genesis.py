@@ -14,6 +14,7 @@ import json
 import re
 import time
 from dataclasses import dataclass
+from datetime import date
 from typing import Callable
 
 from pipelines.config import Settings
@@ -137,6 +138,21 @@ class GenesisClient:
         return Status(int(status.get("Code", ERROR)), str(status.get("Content", "")), str(status.get("Type", "")))
 
     # -- tables ----------------------------------------------------------------------------
+    def table_stand(self, table_code: str) -> date | None:
+        """When the service last updated the table (`metadata/table`, `Object.Updated`, e.g.
+        "31.03.2025 11:18:07h"); None if the answer does not say."""
+        params = {"name": table_code, "area": "all", "language": "de"}
+        resp = self.call("metadata/table", params, f"Metadaten {table_code}")
+        status = self._status_of(resp)
+        if status is None or status.code != OK:
+            return None
+        updated = str((json.loads(resp.body.decode("utf-8", errors="replace")).get("Object") or {}).get("Updated"))
+        if m := re.match(r"(\d{2})\.(\d{2})\.(\d{4})", updated):
+            return date(int(m[3]), int(m[2]), int(m[1]))
+        if m := re.match(r"(\d{4})-(\d{2})-(\d{2})", updated):
+            return date(int(m[1]), int(m[2]), int(m[3]))
+        return None
+
     def tablefile(
         self, table_code: str, regionalvariable: str, regionalkey: str, startyear: str
     ) -> TableFile:

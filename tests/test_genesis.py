@@ -1,5 +1,7 @@
 """GENESIS REST client against a local fake that answers like the Landesdatenbank NRW."""
 
+from datetime import date
+
 import polars as pl
 import pytest
 from pydantic import SecretStr
@@ -13,6 +15,7 @@ from tests.support.fake_server import Reply
 TABLEFILE = "/rest/2020/data/tablefile"
 RESULTS = "/rest/2020/catalogue/results"
 RESULTFILE = "/rest/2020/data/resultfile"
+METADATA = "/rest/2020/metadata/table"
 TOWNS = [("GEMEIN", "05762004", "Bad Driburg, Stadt"), ("GEMEIN", "05762020", "Höxter, Stadt")]
 
 
@@ -153,3 +156,17 @@ def test_without_credentials_the_client_says_what_to_configure(settings):
     with pytest.raises(GenesisError) as err:
         GenesisClient(settings)
     assert "XREGION_ITNRW_PASSWORD" in err.value.hint
+
+
+@pytest.mark.parametrize("updated", ["31.03.2025 11:18:07h", "2025-03-31 11:18:07h"])
+def test_the_stand_of_a_table_comes_from_its_metadata(client, fake_server, updated):
+    fake_server.route("POST", METADATA, gf.table_metadata("12411-15i", updated))
+    assert client.table_stand("12411-15i") == date(2025, 3, 31)
+    request = fake_server.requests[0]
+    assert request.form["name"] == "12411-15i" and request.headers["username"] == "kreis-hx"
+
+
+def test_metadata_without_a_date_gives_no_stand(client, fake_server):
+    fake_server.route("POST", METADATA, gf.table_metadata("12411-15i", "see parent"), gf.status(90, "", "table"))
+    assert client.table_stand("12411-15i") is None
+    assert client.table_stand("12411-15i") is None

@@ -1,6 +1,7 @@
 """Replays the recorded GENESIS interactions in ../shared/reference/genesis/ through the fake
 server: the client must send what the real clients sent and understand what the service answered."""
 
+from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
 import polars as pl
@@ -17,19 +18,19 @@ pytestmark = pytest.mark.integration
 HOEXTER_TOWNS = {f"05762{n:03d}" for n in range(4, 44, 4)}
 
 
-def recorded_tablefile(name: str) -> tuple[dict, Reply, str]:
-    """The first German `data/tablefile` interaction of a recording: (form sent, reply, filename)."""
+def recorded(name: str, method: str = "data/tablefile") -> tuple[dict, Reply, str]:
+    """The first German interaction with `method` in a recording: (form sent, reply, filename)."""
     data = yaml.safe_load(reference_file(f"genesis/{name}.yaml").read_text(encoding="utf-8"))
     for interaction in data["interactions"]:
         request, response = interaction["request"], interaction["response"]
         form = {k: v[0] for k, v in parse_qs(request["body"], keep_blank_values=True).items()}
-        if urlsplit(request["uri"]).path.endswith("/data/tablefile") and form.get("language") == "de":
+        if urlsplit(request["uri"]).path.endswith(f"/{method}") and form.get("language") == "de":
             body = response["body"]["string"]
             body = body if isinstance(body, bytes) else body.encode("utf-8")
             headers = {k: v[0] for k, v in response["headers"].items() if k in ("Content-Type", "Content-Disposition")}
             filename = headers.get("Content-Disposition", "=x.zip").split("filename=")[-1]
             return form, Reply(response["status"]["code"], body, headers), filename
-    raise AssertionError(f"no tablefile interaction in {name}")
+    raise AssertionError(f"no {method} interaction in {name}")
 
 
 @pytest.fixture
@@ -43,7 +44,7 @@ def client(settings, fake_server):
 
 @pytest.mark.parametrize("name", ["12411-01-01-4", "13111-01-03-4", "AI-N-01-2-5"])
 def test_recorded_tables_are_requested_and_parsed_like_the_real_service_answered(client, fake_server, name):
-    form, reply, filename = recorded_tablefile(name)
+    form, reply, filename = recorded(name)
     fake_server.route("POST", "/genesisws/rest/2020/data/tablefile", reply)
     answer = client.tablefile(name, "", "", "")
     sent = fake_server.requests[0].form
@@ -59,7 +60,7 @@ def test_recorded_tables_are_requested_and_parsed_like_the_real_service_answered
 
 
 def test_recorded_gemeinde_table_holds_the_ten_hoexter_towns(client, fake_server):
-    _, reply, filename = recorded_tablefile("AI-N-01-2-5")
+    _, reply, filename = recorded("AI-N-01-2-5")
     fake_server.route("POST", "/genesisws/rest/2020/data/tablefile", reply)
     table = parse_genesis_ffcsv(client.tablefile("AI-N-01-2-5", "GEMEIN", "05762*", "2011").content, filename)
     towns = table.values.filter(pl.col("ags").str.starts_with("05762"))
@@ -68,9 +69,17 @@ def test_recorded_gemeinde_table_holds_the_ten_hoexter_towns(client, fake_server
 
 
 def test_recorded_error_answer_becomes_a_german_message(client, fake_server):
-    _, reply, _ = recorded_tablefile("61111-0021")
+    _, reply, _ = recorded("61111-0021")
     fake_server.route("POST", "/genesisws/rest/2020/data/tablefile", reply)
     with pytest.raises(GenesisError) as err:
         client.tablefile("61111-0021", "", "", "")
     assert err.value.code == -1
     assert "kein Datenquader gefunden" in err.value.message
+
+
+def test_recorded_metadata_gives_the_stand_of_the_table(client, fake_server):
+    form, reply, _ = recorded("12411-01-01-4", "metadata/table")
+    fake_server.route("POST", "/genesisws/rest/2020/metadata/table", reply)
+    assert client.table_stand("12411-01-01-4") == date(2025, 3, 31)
+    sent = fake_server.requests[0].form
+    assert all(sent[key] == form[key] for key in ("name", "area", "language"))

@@ -11,6 +11,7 @@ from tests.support import itnrw_tables
 from tests.support.fake_server import Reply
 
 TABLEFILE = "/rest/2020/data/tablefile"
+METADATA = "/rest/2020/metadata/table"
 LEVELS = [
     ("GEMEIN", "05762004", "Bad Driburg, Stadt"),
     ("KREISE", "05762", "Höxter, Kreis"),
@@ -28,11 +29,19 @@ def test_with_credentials_each_regional_level_is_fetched_by_rest(settings, fake_
     settings.sources.itnrw.user = "kreis"
     settings.sources.itnrw.password = SecretStr("pw")
     fake_server.route("POST", TABLEFILE, *[gf.zip_reply(gf.ffcsv_zip(gf.ffcsv_rows([lvl]))) for lvl in LEVELS])
+    fake_server.route("POST", METADATA, gf.table_metadata("12411-15i", "19.01.2026 13:58:12h"))
     result = refresh(settings, sources=[itnrw.SOURCE])
     assert result.failed == {}
-    sent = [(r.form["regionalvariable"], r.form["regionalkey"], r.form["startyear"]) for r in fake_server.requests]
+    sent = [
+        (r.form["regionalvariable"], r.form["regionalkey"], r.form["startyear"])
+        for r in fake_server.requests
+        if r.path.endswith("tablefile")
+    ]
     assert sent == [("GEMEIN", "05762*", "2011"), ("KREISE", "05762", "2011"), ("REGBEZ", "057", "2011"),
                     ("DLAND", "05", "2011")]  # fmt: skip
+    # the ffcsv has no Stand line; the table's metadata gives it, once per table
+    assert [r.path for r in fake_server.requests].count(METADATA) == 1
+    assert values(settings, "SELECT DISTINCT data_stand::VARCHAR FROM raw.itnrw_tables") == [("2026-01-19",)]
     rows = values(
         settings,
         "SELECT ags, period::VARCHAR, value FROM staging.stg_itnrw__values "
@@ -40,6 +49,16 @@ def test_with_credentials_each_regional_level_is_fetched_by_rest(settings, fake_
     )
     assert rows == [("05", "2024-12-31", 1010), ("057", "2024-12-31", 1010), ("05762", "2024-12-31", 1010),
                     ("05762004", "2024-12-31", 1010)]  # fmt: skip
+
+
+def test_without_metadata_the_rest_data_are_kept_without_a_stand(settings, fake_server):
+    settings.sources.itnrw.user = "kreis"
+    settings.sources.itnrw.password = SecretStr("pw")
+    fake_server.route("POST", TABLEFILE, *[gf.zip_reply(gf.ffcsv_zip(gf.ffcsv_rows([lvl]))) for lvl in LEVELS])
+    # no route for metadata/table: the fake answers with an HTML "Not Found" page
+    result = refresh(settings, sources=[itnrw.SOURCE])
+    assert result.failed == {}
+    assert values(settings, "SELECT count(*), count(data_stand) FROM raw.itnrw_tables") == [(4, 0)]
 
 
 def test_wrong_credentials_stop_after_the_first_refusal(settings, fake_server):

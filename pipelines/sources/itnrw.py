@@ -2,13 +2,16 @@
 
 Two routes, chosen by whether credentials are configured:
 - with credentials, the GENESIS REST interface: `data/tablefile` as ffcsv ZIP, one request per
-  regional level of the configured region (pipelines.genesis);
+  regional level of the configured region, and `metadata/table` for the table's Stand, which
+  the ffcsv does not state (pipelines.genesis);
 - without, the no-login downloader: each table as the human-layout CSV (`<CODE>_00.csv`).
 Every file is parsed before it is kept, so a broken download never replaces the last good one.
 Files downloaded by hand (human-layout CSV, ffcsv as ZIP or CSV) come in through `recognise`.
 """
 
 from __future__ import annotations
+
+from datetime import date
 
 import duckdb
 import polars as pl
@@ -96,8 +99,10 @@ def _rest_levels(settings: Settings) -> list[tuple[str, str]]:
 def _fetch_rest(settings: Settings, store: RawStore, reporter: Reporter) -> list[RawFile]:
     kept: list[RawFile] = []
     failures: list[str] = []
+    refused = False
     with GenesisClient(settings, reporter) as client:
         for code in settings.sources.itnrw.tables:
+            answers = []
             for variable, key in _rest_levels(settings):
                 try:
                     answer = client.tablefile(code, variable, key, str(settings.sources.itnrw.start_year))
@@ -105,10 +110,15 @@ def _fetch_rest(settings: Settings, store: RawStore, reporter: Reporter) -> list
                 except XRegionError as exc:
                     failures.append(f"Tabelle {code} ({variable} {key}): {exc.message}")
                     reporter.warn(failures[-1])
-                    if getattr(exc, "code", None) == genesis.NOT_AUTHORISED:
-                        _raise_if_failed(failures, kept)  # every further call would be refused as well
+                    # every further call would be refused as well
+                    refused = getattr(exc, "code", None) == genesis.NOT_AUTHORISED
+                    if refused:
+                        break
                     continue
                 reporter.info(f"Tabelle {code} ({variable}): {fmt_number(parsed.values.height)} Werte")
+                answers.append((variable, answer))
+            stand = _table_stand(client, code, reporter) if answers and not refused else None
+            for variable, answer in answers:
                 kept.append(
                     store.put(
                         NAME,
@@ -119,10 +129,23 @@ def _fetch_rest(settings: Settings, store: RawStore, reporter: Reporter) -> list
                         licence=LICENCE,
                         media=MEDIA_FFCSV,
                         ext="zip" if looks_like_zip(answer.content) else "csv",
+                        data_stand=stand.isoformat() if stand else None,
                     )
                 )
+            if refused:
+                break
     _raise_if_failed(failures, kept)
     return kept
+
+
+def _table_stand(client: GenesisClient, code: str, reporter: Reporter) -> date | None:
+    """The ffcsv does not say when the table was updated; the metadata does. Without it the data
+    are still good, so a failure here is only a warning."""
+    try:
+        return client.table_stand(code)
+    except XRegionError as exc:
+        reporter.warn(f"Stand der Tabelle {code} nicht abrufbar: {exc.message}")
+        return None
 
 
 def _raise_if_failed(failures: list[str], kept: list[RawFile]) -> None:
@@ -215,7 +238,8 @@ def load(con: duckdb.DuckDBPyConnection, store: RawStore, files: list[RawFile], 
             copyright_line, footnotes, values = parsed.copyright, parsed.footnotes, parsed.values
         elif raw.media == MEDIA_FFCSV:
             flat = parse_genesis_ffcsv(content, raw.path, table_code=_table_code(raw))
-            code, title, stand = flat.table_code, flat.statistics_label, None
+            stand = date.fromisoformat(raw.data_stand) if raw.data_stand else None  # from the metadata
+            code, title = flat.table_code, flat.statistics_label
             copyright_line, footnotes, values = None, "", flat.values
         else:
             raise ParseError(f"Unbekanntes Dateiformat {raw.media} für {raw.path}.")

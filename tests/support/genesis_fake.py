@@ -27,6 +27,17 @@ def status(code: int, content: str = "", method: str = "tablefile") -> Reply:
     return Reply(200, json.dumps(doc).encode("utf-8"), {"Content-Type": "application/json;charset=UTF-8"})
 
 
+def table_metadata(code: str, updated: str) -> Reply:
+    """A `metadata/table` answer, cut down to the fields the client reads."""
+    doc = {
+        "Ident": {"Service": "metadata", "Method": "table"},
+        "Status": {"Code": 0, "Content": "erfolgreich", "Type": "Information"},
+        "Object": {"Code": code, "Content": "Testtabelle", "Time": {"From": "31.12.2011", "To": "31.12.2024"},
+                   "Updated": updated},
+    }  # fmt: skip
+    return Reply(200, json.dumps(doc).encode("utf-8"), {"Content-Type": "application/json;charset=UTF-8"})
+
+
 def results_listing(names: list[str]) -> Reply:
     if not names:
         return status(104, "Es gibt keine Objekte zum angegebenen Selektionskriterium", method="results")
