@@ -16,6 +16,7 @@ import polars as pl
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from pipelines.errors import ConfigError
+from pipelines.frames import execute_with
 
 SERIES_BREAKS = {"zensus2022"}
 HINT = "Korrigieren Sie den Eintrag in der Katalogdatei; der bisherige Datenbestand bleibt in Gebrauch."
@@ -182,6 +183,9 @@ def write_catalogue(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> Non
         }
         for pos, ind in enumerate(catalogue.indicator)
     ]
-    con.register("catalogue_df", pl.DataFrame(rows, schema=CATALOGUE_SCHEMA).to_arrow())
-    con.execute("CREATE TABLE raw.indicator_catalogue AS SELECT * FROM catalogue_df")
-    con.unregister("catalogue_df")
+    execute_with(
+        con,
+        "catalogue_df",
+        pl.DataFrame(rows, schema=CATALOGUE_SCHEMA),
+        "CREATE TABLE raw.indicator_catalogue AS SELECT * FROM catalogue_df",
+    )

@@ -22,6 +22,7 @@ from pipelines import PROJECT_ROOT
 from pipelines.catalogue import load_catalogue, write_catalogue
 from pipelines.config import Settings
 from pipelines.errors import BuildError, XRegionError
+from pipelines.frames import execute_with
 from pipelines.progress import Reporter
 from pipelines.rawstore import RawStore, fsync_dir, utc_now
 from pipelines.sources import Source, all_sources
@@ -174,27 +175,29 @@ def _write_source_meta(con, sources, states, files_by_source, rows) -> None:
         "last_fetched_at": pl.String, "last_attempt": pl.String, "last_success": pl.String,
         "last_error": pl.String, "last_error_at": pl.String, "failing": pl.Boolean,
     }  # fmt: skip
-    con.register("status_df", pl.DataFrame(status, schema=schema).to_arrow())
-    con.execute(
+    execute_with(
+        con,
+        "status_df",
+        pl.DataFrame(status, schema=schema),
         """CREATE TABLE meta.source_status AS SELECT * REPLACE (
                data_stand::DATE AS data_stand, last_fetched_at::TIMESTAMPTZ AS last_fetched_at,
                last_attempt::TIMESTAMPTZ AS last_attempt, last_success::TIMESTAMPTZ AS last_success,
                last_error_at::TIMESTAMPTZ AS last_error_at)
-           FROM status_df"""
+           FROM status_df""",
     )
-    con.unregister("status_df")
     lineage_schema = {
         "source": pl.String, "item": pl.String, "path": pl.String, "url": pl.String, "origin": pl.String,
         "fetched_at": pl.String, "sha256": pl.String, "size": pl.Int64, "licence": pl.String,
         "media": pl.String, "data_stand": pl.String,
     }  # fmt: skip
     lineage = [asdict(f) for files in files_by_source.values() for f in files]
-    con.register("lineage_df", pl.DataFrame(lineage, schema=lineage_schema).to_arrow())
-    con.execute(
+    execute_with(
+        con,
+        "lineage_df",
+        pl.DataFrame(lineage, schema=lineage_schema),
         """CREATE TABLE meta.lineage AS SELECT * REPLACE (
-               fetched_at::TIMESTAMPTZ AS fetched_at, data_stand::DATE AS data_stand) FROM lineage_df"""
+               fetched_at::TIMESTAMPTZ AS fetched_at, data_stand::DATE AS data_stand) FROM lineage_df""",
     )
-    con.unregister("lineage_df")
 
 
 def model_files(sql_dir: Path, layer: str) -> list[Path]:

@@ -18,6 +18,7 @@ import polars as pl
 
 from pipelines.config import Settings
 from pipelines.errors import ParseError, SourceError, XRegionError
+from pipelines.frames import execute_with
 from pipelines.german import fmt_date, fmt_number
 from pipelines import genesis
 from pipelines.genesis import GenesisClient
@@ -246,13 +247,14 @@ def load(con: duckdb.DuckDBPyConnection, store: RawStore, files: list[RawFile], 
         values = values.with_columns(
             pl.lit(code).alias("table_code"), pl.lit(stand, dtype=pl.Date).alias("data_stand")
         )
-        con.register("itnrw_batch", values.to_arrow())
-        con.execute(
+        execute_with(
+            con,
+            "itnrw_batch",
+            values,
             """INSERT INTO raw.itnrw_values BY NAME
                SELECT table_code, period, period_label, ags, region_name, region_depth, classification,
-                      statistic, variable, unit, value, symbol, source_line, data_stand FROM itnrw_batch"""
+                      statistic, variable, unit, value, symbol, source_line, data_stand FROM itnrw_batch""",
         )
-        con.unregister("itnrw_batch")
         con.execute(
             "INSERT INTO raw.itnrw_tables VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [code, title, stand, copyright_line, footnotes, raw.sha256, raw.url, raw.fetched_at],

@@ -16,6 +16,7 @@ import polars as pl
 
 from pipelines.config import Settings
 from pipelines.errors import SourceError
+from pipelines.frames import execute_with
 from pipelines.german import fmt_number
 from pipelines.http import HttpClient
 from pipelines.progress import Reporter
@@ -112,9 +113,8 @@ def load(con: duckdb.DuckDBPyConnection, store: RawStore, files: list[RawFile], 
         rows, stamp = parse_overpass(store.read(raw), raw.path)
         frame = pl.DataFrame(rows, schema={"osm_type": pl.String, "osm_id": pl.Int64, "lon": pl.Float64, "lat": pl.Float64,
                                            "name": pl.String, "tags": pl.String})  # fmt: skip
-        con.register("osm_batch", frame.to_arrow())
-        con.execute("INSERT INTO raw.osm_elements SELECT *, ?::TIMESTAMPTZ FROM osm_batch", [stamp])
-        con.unregister("osm_batch")
+        sql = "INSERT INTO raw.osm_elements SELECT *, ?::TIMESTAMPTZ FROM osm_batch"
+        execute_with(con, "osm_batch", frame, sql, [stamp])
 
 
 SOURCE = Source(

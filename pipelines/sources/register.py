@@ -14,6 +14,7 @@ import polars as pl
 
 from pipelines.config import Settings
 from pipelines.errors import ParseError
+from pipelines.frames import execute_with
 from pipelines.progress import Reporter
 from pipelines.rawstore import RawFile, RawStore
 from pipelines.register.model import ENTITIES, Problem
@@ -112,9 +113,8 @@ def load(con: duckdb.DuckDBPyConnection, store: RawStore, files: list[RawFile], 
     for name, entity in ENTITIES.items():
         schema = {f.name: POLARS_TYPES[f.kind] for f in entity.fields}
         rows = [record for _, _, record in register.records(name)]
-        con.register("register_batch", pl.DataFrame(rows, schema=schema, orient="row").to_arrow())
-        con.execute(f"INSERT INTO raw.register_{name} SELECT * FROM register_batch")
-        con.unregister("register_batch")
+        frame = pl.DataFrame(rows, schema=schema, orient="row")
+        execute_with(con, "register_batch", frame, f"INSERT INTO raw.register_{name} SELECT * FROM register_batch")
     history = register.history(limit=5000)
     frame = pl.DataFrame(
         [{"change_set": h["change_set"], "at": h["at"], "who": h["who"], "reason": h["reason"], "entity": h["entity"],
@@ -122,9 +122,12 @@ def load(con: duckdb.DuckDBPyConnection, store: RawStore, files: list[RawFile], 
         schema={"change_set": pl.Int64, "at": pl.String, "who": pl.String, "reason": pl.String, "entity": pl.String,
                 "key": pl.String, "undone": pl.Boolean},
     )  # fmt: skip
-    con.register("history_batch", frame.to_arrow())
-    con.execute('INSERT INTO raw.register_history SELECT * REPLACE ("at"::TIMESTAMPTZ AS "at") FROM history_batch')
-    con.unregister("history_batch")
+    execute_with(
+        con,
+        "history_batch",
+        frame,
+        'INSERT INTO raw.register_history SELECT * REPLACE ("at"::TIMESTAMPTZ AS "at") FROM history_batch',
+    )
 
 
 SOURCE = Source(

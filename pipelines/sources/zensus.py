@@ -18,6 +18,7 @@ import polars as pl
 
 from pipelines.config import Settings
 from pipelines.errors import ParseError, SourceError
+from pipelines.frames import execute_with
 from pipelines.german import fmt_number
 from pipelines.http import HttpClient
 from pipelines.progress import Reporter
@@ -135,9 +136,7 @@ def load(con: duckdb.DuckDBPyConnection, store: RawStore, files: list[RawFile], 
         else:
             with path.open(encoding="utf-8-sig", newline="") as fh:
                 cells = filter_grid(fh, bbox, path.name)
-    con.register("zensus_batch", cells.to_arrow())
-    con.execute("INSERT INTO raw.zensus_cells SELECT * FROM zensus_batch")
-    con.unregister("zensus_batch")
+    execute_with(con, "zensus_batch", cells, "INSERT INTO raw.zensus_cells SELECT * FROM zensus_batch")
 
 
 SOURCE = Source(
