@@ -37,10 +37,10 @@ ZERO_SYMBOL = "-"  # "nichts vorhanden": exactly zero
 _DATE = re.compile(r"^(\d{2})\.(\d{2})\.(\d{4})$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _YEAR = re.compile(r"^(\d{4})$")
-_NUMBER = r"^-?\d+(,\d+)?$"
+_GERMAN_NUMBER = r"-?\d+(,\d+)?"
+_NUMBER = rf"^{_GERMAN_NUMBER}$"
 _PERIOD = r"^(\d{2}\.\d{2}\.\d{4}|\d{4})$"
 _KEY = r"^\d{2}(\d|\d{3}|\d{6})?$"  # 2 Land, 3 Regierungsbezirk, 5 Kreis, 8 Gemeinde
-_SYMBOLS_RE = r"^(-|\.|\.\.\.|/|x)$"
 _TABLE_LINE = re.compile(r"^Tabelle:\s*([0-9A-Za-z][0-9A-Za-z.\-]*)")
 _STAND = re.compile(r"Stand:\s*(\d{2})\.(\d{2})\.(\d{4})")
 
@@ -439,7 +439,7 @@ def _to_long(block: pl.DataFrame, dims: _Dimensions, columns: list[_ValueColumn]
 
 
 # one cell of a value column: a number in German notation, a GENESIS symbol, or empty
-_VALUE_CELL = r"^(-?\d+(,\d+)?|-|\.|\.\.\.|/|x)?$"
+_VALUE_CELL = rf"^({_GERMAN_NUMBER}|{'|'.join(re.escape(s) for s in sorted(MISSING_SYMBOLS))})?$"
 
 
 def _values(block: pl.DataFrame, columns: list[_ValueColumn], first: int, fail) -> pl.DataFrame:
