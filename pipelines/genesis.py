@@ -21,6 +21,7 @@ from pipelines.config import Settings
 from pipelines.errors import SourceError
 from pipelines.http import HttpClient, Response
 from pipelines.parsers.genesis_ffcsv import looks_like_zip
+from pipelines.parsers.itnrw_table_csv import parse_period
 from pipelines.progress import Reporter
 
 SERVICE = "Die Landesdatenbank NRW"
@@ -147,11 +148,7 @@ class GenesisClient:
         if status is None or status.code != OK:
             return None
         updated = str((json.loads(resp.body.decode("utf-8", errors="replace")).get("Object") or {}).get("Updated"))
-        if m := re.match(r"(\d{2})\.(\d{2})\.(\d{4})", updated):
-            return date(int(m[3]), int(m[2]), int(m[1]))
-        if m := re.match(r"(\d{4})-(\d{2})-(\d{2})", updated):
-            return date(int(m[1]), int(m[2]), int(m[3]))
-        return None
+        return parse_period(updated.split(" ", 1)[0])  # the date before the time of day
 
     def tablefile(
         self, table_code: str, regionalvariable: str, regionalkey: str, startyear: str
