@@ -7,13 +7,7 @@ from pipelines.errors import ParseError
 from pipelines.parsers.itnrw_table_csv import parse_itnrw_table_csv
 from tests.conftest import reference_file
 from tests.support import itnrw_tables
-
-
-def _one(frame: pl.DataFrame, **filters) -> dict:
-    for key, value in filters.items():
-        frame = frame.filter(pl.col(key) == value)
-    assert frame.height == 1, frame
-    return frame.row(0, named=True)
+from tests.support.frames import one_row as _one
 
 
 def test_population_table_head_values_and_foot():

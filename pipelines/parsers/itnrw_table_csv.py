@@ -3,15 +3,17 @@
 Layout of the family (ISO-8859-1, `;`):
 
     Tabelle: 12411-15i                                   table code
-    <title>;;;;;                                         title
-    ;;;<statistic>;<statistic>                           one to several header rows: statistic,
-    ;;;<variable>;<variable>                             classification values, value variable,
-    ;;;<unit>;<unit>                                     unit (last row); a row may hold periods
+    <title>;;;;;                                         one or more title lines (the last may name
+    <statistic>;;;;;                                     the statistic, one may end in "(Anzahl)")
+    ;;;<statistic>;<statistic>                           header rows, each optional: statistic,
+    ;;;<variable>;<variable>                             value variable, classification name and
+    ;;;<classification>;<classification>                 values (a sub-split only above some columns),
+    ;;;<unit>;<unit>                                     periods, unit ("Anzahl", "qkm", …)
     31.12.2024;05762;    Höxter, Kreis;139252;1201,42    data: dimension columns (period, region
     ...                                                  key, indented region name, classifications)
     <footnotes, possibly quoted over many lines>         then the value columns
-    © IT.NRW, Düsseldorf, 2026. …
-    Stand: 19.01.2026 / 13:58:12
+    © IT.NRW, Düsseldorf, 2026. …                        publisher (IT.NRW or the Statistische
+    Stand: 19.01.2026 / 13:58:12                         Ämter des Bundes und der Länder)
 
 Head and foot are read line by line; the data block, which can have millions of rows, goes
 through polars in one vectorised pass. Anything that does not fit the family raises ParseError
@@ -24,6 +26,7 @@ import codecs
 import csv
 import io
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -50,6 +53,17 @@ HINT = (
 )
 
 
+# Who published a table: the footer's copyright line says it. The Regionaldatenbank Deutschland
+# (tables like 12411-02-03-4) uses the same layout as the Landesdatenbank NRW.
+PUBLISHERS = {
+    "itnrw": ("IT.NRW, Landesdatenbank NRW", "© IT.NRW, Düsseldorf"),
+    "regionalstatistik": (
+        "Statistische Ämter des Bundes und der Länder, Regionaldatenbank Deutschland",
+        "© Statistische Ämter des Bundes und der Länder, Deutschland",
+    ),
+}
+
+
 @dataclass
 class ParsedTable:
     table_code: str
@@ -59,6 +73,18 @@ class ParsedTable:
     footnotes: str
     values: pl.DataFrame  # long format, see VALUE_SCHEMA
     dimension_labels: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # German: what the parser merged or inferred
+
+    @property
+    def publisher(self) -> str:
+        """"itnrw" or "regionalstatistik", from the copyright line (IT.NRW when there is none)."""
+        return publisher_of(self.copyright)
+
+
+def publisher_of(copyright_line: str | None) -> str:
+    if copyright_line and "Statistische Ämter des Bundes und der Länder" in copyright_line:
+        return "regionalstatistik"
+    return "itnrw"
 
 
 VALUE_SCHEMA = {
@@ -117,14 +143,13 @@ def parse_itnrw_table_csv(content: bytes, filename: str) -> ParsedTable:
     def fail(line_no: int, problem: str) -> ParseError:
         return ParseError(f"{filename}, Zeile {line_no}: {problem}.", HINT)
 
-    head = lines.head(3)
+    head = lines.head(60)
     if not head or not (m := _TABLE_LINE.match(head[0].lstrip("\ufeff"))):
         raise fail(1, "die erste Zeile nennt keine Tabelle („Tabelle: <Code>“)")
     table_code = m[1]
     if len(head) < 3:
         raise fail(len(head), "die Datei endet nach dem Tabellenkopf")
-    title = _cells(head[1])[0]
-    width = len(head[2].split(";"))
+    width = _table_width(head[1:])
     if width < 2:
         raise fail(3, "die Kopfzeile hat keine Spalten (Trennzeichen „;“ erwartet)")
 
@@ -132,33 +157,59 @@ def parse_itnrw_table_csv(content: bytes, filename: str) -> ParsedTable:
     if first is None:
         raise fail(3, f"keine Datenzeile mit {width} Spalten gefunden")
     header_lines, footer = lines.head_and_foot(first, lambda line: _is_data_line(line, width))
-    header_rows = [_cells(line) for line in header_lines[2:]]
+    title_lines, header_rows = _split_head(header_lines, width, fail)
     if not header_rows:
         raise fail(first + 1, "vor den Daten fehlt die Kopfzeile mit den Merkmalen")
-    for offset, row in enumerate(header_rows):
-        if len(row) != width:
-            raise fail(3 + offset, f"die Kopfzeile hat {len(row)} statt {width} Spalten")
 
-    n_dims = _count_leading_empty(header_rows[-1])
+    leading = [n for n in (_count_leading_empty(row) for _, row in header_rows) if n > 0]
+    n_dims = min(leading, default=0)
     if n_dims == 0 or n_dims >= width:
         raise fail(first, "die Kopfzeilen lassen nicht erkennen, welche Spalten Werte enthalten")
+    rows = [row for _, row in header_rows]
 
     block = _read_block(lines.block_utf8(), first, width, fail)
-    dims = _classify_dimensions(block, n_dims, header_rows, first, fail)
-    columns = _describe_value_columns(header_rows, n_dims, width)
+    dims = _classify_dimensions(block, n_dims, rows, first, fail)
+    head_model = _describe_value_columns(rows, title_lines, n_dims, width)
+    columns, notes = _merge_repeated_columns(block, head_model.columns, first, filename)
     if dims.period_col is None and any(c.period is None for c in columns):
         raise fail(3, "kein Zeitbezug gefunden (weder Datumsspalte noch Jahr in den Kopfzeilen)")
 
     values = _to_long(block, dims, columns, first, fail)
     return ParsedTable(
         table_code=table_code,
-        title=title,
+        title=head_model.title,
         data_stand=_data_stand(footer),
         copyright=next((ln.strip() for ln in footer if ln.lstrip().startswith("©")), None),
         footnotes=_footnotes(footer),
         values=values,
         dimension_labels=dims.labels,
+        notes=notes,
     )
+
+
+def _table_width(lines: list[str]) -> int:
+    """The number of columns: what most lines of the head (header rows, first data rows) have;
+    title lines may be written without separators."""
+    counts = Counter(line.count(";") + 1 for line in lines if ";" in line)
+    return counts.most_common(1)[0][0] if counts else 1
+
+
+def _split_head(header_lines: list[str], width: int, fail) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """Title lines (text in the first cell only, before any header row) and header rows (with
+    their line numbers). Empty lines are left out."""
+    title_lines: list[str] = []
+    header_rows: list[tuple[int, list[str]]] = []
+    for line_no, line in enumerate(header_lines[1:], start=2):
+        cells = _cells(line)
+        if not any(cells):
+            continue
+        if not header_rows and cells[0] and not any(cells[1:]):
+            title_lines.append(cells[0])
+            continue
+        if len(cells) != width:
+            raise fail(line_no, f"die Kopfzeile hat {len(cells)} statt {width} Spalten")
+        header_rows.append((line_no, cells))
+    return title_lines, header_rows
 
 
 class _Lines:
@@ -353,39 +404,167 @@ class _ValueColumn:
     period: date | None
     period_label: str | None
 
+    def label(self) -> str:
+        return " | ".join(p for p in (self.variable, self.classification, self.unit, self.period_label) if p)
 
-def _describe_value_columns(header_rows: list[list[str]], n_dims: int, width: int) -> list[_ValueColumn]:
-    rows = [list(r) for r in header_rows]
-    # merged header cells arrive as one filled cell followed by empty ones: fill them to the right,
-    # except in the unit row, where an empty cell means "no unit"
-    for r in rows[:-1] if len(rows) > 1 else rows:
-        for j in range(n_dims + 1, width):
-            if not r[j]:
-                r[j] = r[j - 1]
-    period_rows = [r for r in rows if all(parse_period(c) for c in r[n_dims:])]
-    label_rows = [r for r in rows if r not in period_rows]
+
+@dataclass
+class _HeadModel:
+    title: str
+    columns: list[_ValueColumn]
+
+
+# Units as GENESIS writes them in a unit row or in parentheses at the end of a title line.
+_UNIT = re.compile(
+    r"^(Anzahl|Prozent|%|‰|Promille|qkm|km²|km|ha|m²|qm|m³|t|kg|Tonnen|kWh|MWh|GWh|Tage|Stunden|Std\.|Monate|"
+    r"Jahre|Punkte|Index|Personen|"
+    r"(1 ?000 |Tsd\. ?|Mill\. ?|Mio\. ?|Mrd\. ?)(EUR|Euro|€|t|m³|m²|kWh|MWh|Personen|Anzahl)|EUR|Euro|€|"
+    r"(EW|Einw\.?|Einwohner|Personen|Anzahl) (pro|je) (qkm|km²|ha|1 ?000 (EW|Einw\.?|Einwohner))|"
+    r"(EUR|Euro) (pro|je) \S.*)$",
+    re.IGNORECASE,
+)
+# Names of GENESIS statistics ("Fortschreibung des Bevölkerungsstandes", "Flächenerhebung …",
+# "Sozialberichterstattung …", "Arbeitsmarktstatistik", "Monatserhebung im Tourismus").
+_STATISTIC = re.compile(
+    r"^(Fortschreibung|Statistik|Erhebung|Sozialberichterstattung|Volkszählung|Mikrozensus)\b|"
+    r"(statistik|erhebung|berichterstattung)\b",
+    re.IGNORECASE,
+)
+# cells that are values of a classification, not the name of a measure
+_CLASS_VALUE = re.compile(r"^(insgesamt|zusammen|männlich|weiblich|divers)$|\d+ Jahre?\b|^unter \d+", re.IGNORECASE)
+_TITLE_UNIT = re.compile(r"^(?P<measure>.+?)\s*\((?P<unit>[^()]+)\)$")
+
+
+def _describe_value_columns(
+    header_rows: list[list[str]], title_lines: list[str], n_dims: int, width: int
+) -> _HeadModel:
+    """What each value column measures, from the header rows and the title lines.
+
+    Each header row is one of: periods, a unit row (every cell a unit), or a label row. Label
+    rows read top down are the statistic (rows naming a GENESIS statistic), the value variable,
+    then classifications; a row that is the same over all columns and is followed by a varying
+    row names that classification ("Altersjahre (…): unter 1 Jahr"). Without a unit row the unit
+    may sit in a title line ("Bevölkerungsstand (Anzahl)"); that line then names the variable and
+    every label row is a classification."""
+    raw = [row[n_dims:] for row in header_rows]
+    n = width - n_dims
+    period_rows = [i for i, r in enumerate(raw) if any(r) and all(parse_period(c) for c in r if c)]
+    unit_rows = [i for i, r in enumerate(raw) if i not in period_rows and any(r) and all(_UNIT.match(c) for c in r if c)]
+    filled = _fill_merged_cells(raw, [i for i in range(len(raw)) if i not in unit_rows])
+    label_rows = [i for i in range(len(raw)) if i not in unit_rows and i not in period_rows]
+
+    title_statistic = None
+    if len(title_lines) >= 2 and _STATISTIC.search(title_lines[-1]) and not title_lines[-1].endswith(":"):
+        title_statistic = title_lines[-1]
+        title_lines = title_lines[:-1]
+    title = re.sub(r"\s+", " ", " ".join(title_lines)).strip()
+
+    statistic_rows = []
+    for i in label_rows:
+        cells = [c for c in filled[i] if c]
+        if not cells or not all(_STATISTIC.search(c) for c in cells):
+            break
+        statistic_rows.append(i)
+    rest = [i for i in label_rows if i not in statistic_rows]
+
+    title_unit = title_measure = None
+    for segment in (seg.strip() for line in title_lines for seg in line.split(" - ")):
+        if (m := _TITLE_UNIT.match(segment)) and _UNIT.match(m["unit"].strip()):
+            title_unit, title_measure = m["unit"].strip(), m["measure"].strip()
+            break
+    variable_row = None
+    if not (title_unit and not unit_rows) and rest and not any(_CLASS_VALUE.search(c) for c in filled[rest[0]] if c):
+        variable_row, rest = rest[0], rest[1:]
+    fallback_variable = title_measure if title_unit and not unit_rows else _measure_of(title)
+    names = _classification_names(filled, rest, n)
+
     columns = []
-    for j in range(n_dims, width):
-        period_label = period_rows[0][j] if period_rows else None
-        cells = [r[j] for r in label_rows]
-        if len(cells) >= 2:
-            variable, unit = cells[-2], cells[-1] or None
-        else:
-            variable, unit = (cells[0] if cells else f"Wert {j - n_dims + 1}"), None
-        statistic = cells[0] if len(cells) >= 3 else None
-        middle = [c for c in cells[1:-2] if c]
+    for j in range(n):
+        parts, name = [], None
+        for i in rest:
+            if i in names:
+                name = filled[i][j]
+                continue
+            if filled[i][j]:
+                parts.append(f"{name}: {filled[i][j]}" if name else filled[i][j])
+            name = None
+        statistic = " | ".join(filled[i][j] for i in statistic_rows if filled[i][j]) or title_statistic
+        variable = (filled[variable_row][j] if variable_row is not None else "") or fallback_variable or f"Wert {j + 1}"
+        unit = (raw[unit_rows[-1]][j] or None) if unit_rows else title_unit
+        period_label = filled[period_rows[0]][j] or None if period_rows else None
         columns.append(
             _ValueColumn(
-                index=j,
+                index=n_dims + j,
                 statistic=statistic,
                 variable=variable,
                 unit=unit,
-                classification=" | ".join(middle) or None,
+                classification=" | ".join(parts) or None,
                 period=parse_period(period_label) if period_label else None,
                 period_label=period_label,
             )
         )
-    return columns
+    return _HeadModel(title=title, columns=columns)
+
+
+def _fill_merged_cells(raw: list[list[str]], rows: list[int]) -> list[list[str]]:
+    """A merged header cell can arrive as one filled cell followed by empty ones. An empty cell
+    takes its left neighbour's label only when both stand under the same labels in every row
+    above: a sub-split over three columns must not spill into the next column."""
+    filled = [list(r) for r in raw]
+    for pos, i in enumerate(rows):
+        above = rows[:pos]
+        for j in range(1, len(filled[i])):
+            if not filled[i][j] and filled[i][j - 1] and all(filled[a][j] == filled[a][j - 1] for a in above):
+                filled[i][j] = filled[i][j - 1]
+    return filled
+
+
+def _classification_names(filled: list[list[str]], rows: list[int], n: int) -> set[int]:
+    """Rows that name the classification below them: one label over every column, above a row
+    whose labels vary."""
+    names = set()
+    for k, i in enumerate(rows[:-1]):
+        below = rows[k + 1]
+        if n >= 2 and all(filled[i]) and len(set(filled[i])) == 1 and len(set(filled[below])) > 1:
+            names.add(i)
+    return names
+
+
+def _measure_of(title: str) -> str | None:
+    """The measure a title names: "Bevölkerungsstand nach Altersjahren - …" → "Bevölkerungsstand"."""
+    head = title.split(" - ")[0].strip()
+    head = re.split(r"\s+nach\s+", head)[0]
+    head = re.sub(r"\s*\([^()]*\)$", "", head).strip()
+    return head or None
+
+
+def _merge_repeated_columns(
+    block: pl.DataFrame, columns: list[_ValueColumn], first: int, filename: str
+) -> tuple[list[_ValueColumn], list[str]]:
+    """A column that repeats another one (same header, same cells in every row) is merged into
+    it with a note; the same header over different cells is refused: which one would be right?"""
+    kept: dict[tuple, _ValueColumn] = {}
+    notes = []
+    for col in columns:
+        key = (col.statistic, col.variable, col.classification, col.unit, col.period_label)
+        earlier = kept.get(key)
+        if earlier is None:
+            kept[key] = col
+            continue
+        a, b = pl.col(f"c{earlier.index}").str.strip_chars(), pl.col(f"c{col.index}").str.strip_chars()
+        differing = block.filter(a != b)
+        if differing.height:
+            raise ParseError(
+                f"{filename}, Zeile {first + differing['row'][0] + 1}: die Spalten {earlier.index + 1} und "
+                f"{col.index + 1} haben dieselbe Überschrift („{col.label()}“), aber verschiedene Werte.",
+                "Die Tabelle wird nicht übernommen, weil nicht zu entscheiden ist, welche Spalte gilt. "
+                "Melden Sie die Datei dem Betrieb oder laden Sie die Tabelle erneut herunter.",
+            )
+        notes.append(
+            f"Spalte {col.index + 1} wiederholt Spalte {earlier.index + 1} („{col.label()}“) mit denselben Werten "
+            "und wurde mit ihr zusammengeführt."
+        )
+    return list(kept.values()), notes
 
 
 def _to_long(block: pl.DataFrame, dims: _Dimensions, columns: list[_ValueColumn], first: int, fail) -> pl.DataFrame:

@@ -1,7 +1,9 @@
 -- The rows of the IT.NRW tables that each base indicator of the catalogue selects.
 -- Age rows carry their bounds [age_lower, age_upper) parsed from the classification label
 -- ("unter 3 Jahre", "3 bis unter 6 Jahre", "65 Jahre", "90 Jahre und mehr"), and the upper
--- bound of the previous age row, so that gaps and overlaps can be found.
+-- bound of the previous age row, so that gaps and overlaps can be found. A classification part
+-- may carry its name ("Altersjahre (unter 1 bis 90 Jahre und mehr): 5 bis unter 6 Jahre"): the
+-- age is read from the value after the name only.
 with catalogue as (
 
     select * from raw.indicator_catalogue
@@ -14,7 +16,8 @@ values as (
     select
         *,
         regexp_extract(
-            coalesce(classification, ''), '((unter )?\d+( bis unter \d+)? Jahre?( und (mehr|älter))?)', 1
+            regexp_replace(coalesce(classification, ''), '[^|]*: ', '', 'g'),
+            '((unter )?\d+( bis unter \d+)? Jahre?( und (mehr|älter))?)', 1
         ) as age_text
     from staging.stg_itnrw__values
     where ags is not null

@@ -8,7 +8,13 @@ with catalogue as (
 
 loaded_tables as (
 
-    select table_code, string_agg(distinct variable, ' · ' order by variable) as variables
+    select
+        table_code,
+        coalesce(
+            string_agg(distinct variable, ' · ' order by variable) filter (where trim(variable) <> ''), '(keine)'
+        ) as variables,
+        string_agg(distinct classification, ' · ' order by classification)
+            filter (where trim(classification) <> '') as classifications
     from staging.stg_itnrw__values
     group by table_code
 
@@ -53,7 +59,8 @@ base_status as (
                     || '. Filter im Indikatorkatalog schärfen.'
             when coalesce(base_summary.n_values, 0) = 0
                 then 'Tabelle ' || catalogue.table_code || ' hat keine Werte zu „' || catalogue.variable_like
-                    || '“. Vorhandene Wertespalten: ' || loaded_tables.variables || '.'
+                    || '“. Vorhandene Wertespalten: ' || loaded_tables.variables
+                    || coalesce('; Gliederungen: ' || left(loaded_tables.classifications, 600), '') || '.'
         end as status_message
     from catalogue
     left join loaded_tables using (table_code)

@@ -151,10 +151,7 @@ def catalogue_tables() -> dict[str, bytes]:
     return {
         "12411-15i": population_series_table(),
         "12411-09i": age_by_year_table(),
-        "22811-05i": one_value_table(
-            "22811-05i", "Empfänger von Mindestsicherungsleistungen - Jahr - Gemeinden",
-            "Statistik der Mindestsicherung", "Empfänger von Mindestsicherungsleistungen", "Anzahl", 50,
-        ),
+        "22811-05i": benefits_table(),
         "13211-05i": one_value_table(
             "13211-05i", "Arbeitslose - Jahr - Gemeinden", "Arbeitsmarktstatistik", "Arbeitslose", "Anzahl", 30,
         ),
@@ -188,3 +185,94 @@ def write_catalogue_tables(directory) -> list:
         paths.append(directory / f"{code}.csv")
         paths[-1].write_bytes(body)
     return paths
+
+
+# --- awkward shapes, as the real downloader delivers them ------------------------------------------
+
+REGBEZ_FOOTNOTE = (
+    '"Hinweis:\nBei den erfundenen Testwerten weicht die Summe der Kreise\nvom Regierungsbezirk ab.\n----\n \n'
+    'Datenquellen:\nTestamt für erfundene Zahlen; Stand; März 2026\n----------"\n'
+)
+
+
+def benefits_table() -> bytes:
+    """Like 22811-05i: four title lines (the last names the statistic), header rows variable /
+    kind of benefit / a sub-split only over the three Grundsicherung columns / unit, a value column
+    repeated with the same values, years as rows, a multi-line footnote with sources.
+    Region i, year y: Insgesamt = 50 + 10 i + y; SGB II = 30 + i; HLU = 2; Grundsicherung 10 =
+    6 im Alter + 4 bei Erwerbsminderung; AsylbLG = Insgesamt - SGB II - 12."""
+    head = [
+        "Tabelle: 22811-05i",
+        "Sozialberichterstattung in der amtlichen Statistik:;;;;;;;;;;",
+        "Empfänger von Mindestsicherungsleistungen (Testtabelle);;;;;;;;;;",
+        "nach Art der Leistung - Gemeinden (Wohnortprinzip) - Jahr;;;;;;;;;;",
+        "Sozialberichterstattung in der amtlichen Statistik;;;;;;;;;;",
+        ";;" + ";Empfänger/innen von soz. Mindestsicherungsleistung" * 8,
+        ";;;Gesamtregelleistung nach dem SGB II;Insgesamt;Gesamtregelleistung nach dem SGB II;"
+        "Hilfe zum Lebensunterhalt nach dem SGB XII;Grundsicherung nach dem SGB XII;Grundsicherung nach dem SGB XII;"
+        "Grundsicherung nach dem SGB XII;Regelleistungen nach dem Asylbewerberleistungsgesetz",
+        ";;;;;;;Insgesamt;im Alter;bei Erwerbsminderung;",
+        ";;" + ";Anzahl" * 8,
+    ]
+    rows = []
+    for year_index, year in enumerate(("2021", "2022", "2023", "2024")):
+        for i, (ags, name, depth) in enumerate(REGIONS):
+            total = 50 + 10 * i + year_index
+            sgb2 = 30 + i
+            rows.append(f"{year};{ags};{'  ' * depth}{name};{sgb2};{total};{sgb2};2;10;6;4;{total - sgb2 - 12}")
+    footer = REGBEZ_FOOTNOTE + FOOTER.split('"', 2)[2].lstrip("\n")
+    return ("\n".join(head + rows) + "\n" + footer).encode("latin-1")
+
+
+def age_columns_table() -> bytes:
+    """Like the real 12411-09i: the statistic as a title line, then header rows variable /
+    classification name / one column per age ("Insgesamt", "unter 1 Jahr", "1 bis unter 2 Jahre",
+    …, "5 Jahre und mehr") / unit row. Age a has 10 + a people."""
+    labels = ["Insgesamt", "unter 1 Jahr"] + [f"{a} bis unter {a + 1} Jahre" for a in range(1, 5)] + ["5 Jahre und mehr"]
+    n = len(labels)
+    head = [
+        "Tabelle: 12411-09i",
+        "Bevölkerungsstand nach Altersjahren (5)" + ";" * (n + 2),
+        "- Gemeinden - Stichtag" + ";" * (n + 2),
+        "Fortschreibung des Bevölkerungsstandes" + ";" * (n + 2),
+        ";;" + ";Bevölkerungsstand (Basis Zensus 2022 und früher)" * n,
+        ";;" + ";Altersjahre (unter 1 bis 5 Jahre und mehr)" * n,
+        ";;;" + ";".join(labels),
+        ";;" + ";Anzahl" * n,
+    ]
+    ages = [10 + a for a in range(6)]
+    rows = [f"31.12.2024;{ags};{'  ' * depth}{name};{sum(ages)};" + ";".join(map(str, ages)) for ags, name, depth in REGIONS]
+    return _assemble(head, rows)
+
+
+def unit_in_title_table() -> bytes:
+    """The unit only in the title line ("(Anzahl)"), the last header row holds the labels."""
+    head = [
+        "Tabelle: 13111-01i",
+        "Sozialversicherungspfl. Beschäftigte (Arbeitsort) (Anzahl) - Gemeinden - Stichtag;;;;;",
+        ";;;Insgesamt;männlich;weiblich",
+    ]
+    rows = [f"30.06.2024;{ags};{'  ' * depth}{name};{300 + i};{160 + i};{140}" for i, (ags, name, depth) in enumerate(REGIONS)]
+    return _assemble(head, rows)
+
+
+def names_only_table(extra_header_row: bool = False) -> bytes:
+    """Regions only by name, indented, with the suffixes of the Landesdatenbank."""
+    head = ["Tabelle: 31231-01i", "Wohnungsbestand - Stichtag - Gemeinden;;", ";;Fortschreibung des Wohnungsbestandes"]
+    if extra_header_row:
+        head.append(";;Wohnungen in Wohn- und Nichtwohngebäuden")
+    head.append(";;Anzahl")
+    rows = [f"31.12.2024;{'  ' * depth}{name};{700 + i}" for i, (_, name, depth) in enumerate(REGIONS)]
+    return _assemble(head, rows)
+
+
+def regionaldatenbank_table() -> bytes:
+    """A table of the Regionaldatenbank Deutschland: same layout, other publisher in the footer."""
+    text = one_value_table("12411-02-03-4", "Bevölkerung nach Geschlecht - Stichtag - Kreise", "Fortschreibung des "
+                           "Bevölkerungsstandes", "Bevölkerungsstand", "Anzahl", 900).decode("latin-1")  # fmt: skip
+    text = text.replace(
+        "© IT.NRW, Düsseldorf, 2026. Dieses Werk ist lizenziert unter der Datenlizenz Deutschland - Namensnennung - Version 2.0.",
+        "© Statistische Ämter des Bundes und der Länder, Deutschland, 2025. Dieses Werk ist lizenziert unter der "
+        "Datenlizenz Deutschland - Namensnennung - Version 2.0.",
+    )
+    return text.encode("latin-1")
