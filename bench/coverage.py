@@ -12,7 +12,7 @@ import duckdb
 
 from bench.harness import Result
 from pipelines import PROJECT_ROOT
-from pipelines.warehouse import load_spatial
+from pipelines.duck import load_spatial
 
 MODEL = PROJECT_ROOT / "sql" / "marts" / "81_nahversorgung_cells.sql"
 

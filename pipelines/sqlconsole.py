@@ -18,7 +18,7 @@ import polars as pl
 
 from pipelines.errors import XRegionError
 from pipelines.german import fmt_value
-from pipelines.readonly import attach_readonly, connect_readonly
+from pipelines.duck import attach_readonly, connect_readonly
 
 DEFAULT_TIMEOUT_S = 20.0
 DEFAULT_MAX_ROWS = 100_000

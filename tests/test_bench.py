@@ -27,7 +27,7 @@ def test_generated_map_geometries_form_a_valid_coverage():
     import duckdb
 
     from bench import maps
-    from pipelines.warehouse import load_spatial
+    from pipelines.duck import load_spatial
 
     con = duckdb.connect()
     load_spatial(con)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.warehouse import load_spatial
+from pipelines.duck import load_spatial
 
 # Kreis 05762 with two towns side by side, Kreis 05774 with one; 10 km squares (100 km² each)
 ORIGIN = (500_000.0, 5_730_000.0)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipelines.readonly import connect_readonly
+from pipelines.duck import connect_readonly
 
 
 def rows(settings, sql: str, params: list | None = None) -> list[tuple]:

@@ -1,4 +1,6 @@
-"""Read-only access to the warehouse for the app, the CLI and analysts."""
+"""DuckDB helpers shared by the build, the sources and the readers: the spatial extension and
+read-only access to the warehouse for the app, the CLI and analysts. Imports nothing of the
+project, so that every module can use it without an import cycle."""
 
 from __future__ import annotations
 
@@ -8,12 +10,32 @@ from typing import Iterator
 
 import duckdb
 
+from pipelines.errors import BuildError
+
+
+def spatial_extension_path() -> Path:
+    """The spatial extension binary shipped by the `duckdb-extension-spatial` package (no download)."""
+    import duckdb_extension_spatial
+
+    base = Path(duckdb_extension_spatial.__file__).parent / "extensions"
+    path = base / f"v{duckdb.__version__}" / "spatial.duckdb_extension"
+    if not path.exists():
+        found = sorted(base.glob("*/spatial.duckdb_extension"))
+        raise BuildError(
+            f"Die Spatial-Erweiterung für DuckDB {duckdb.__version__} fehlt (gefunden: "
+            f"{', '.join(p.parent.name for p in found) or 'keine'}).",
+            "Installieren Sie duckdb und duckdb-extension-spatial in derselben Version (siehe pyproject.toml).",
+        )
+    return path
+
+
+def load_spatial(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"LOAD '{spatial_extension_path()}'")
+
 
 def connect_readonly(path: Path) -> duckdb.DuckDBPyConnection:
     """A read-only connection. The file is replaced by rename on refresh, so an open connection
     keeps seeing the old file until it is reopened (see dashboard.data)."""
-    from pipelines.warehouse import load_spatial
-
     con = duckdb.connect(str(path), read_only=True)
     load_spatial(con)
     return con
@@ -23,8 +45,6 @@ def attach_readonly(path: Path) -> duckdb.DuckDBPyConnection:
     """A database instance of its own with the warehouse attached read-only as the default
     catalog. Unlike `duckdb.connect(path)`, which hands out the process's cached instance for a
     path, this always sees the file as it is now, even while an older instance is still open."""
-    from pipelines.warehouse import load_spatial
-
     con = duckdb.connect()
     load_spatial(con)
     quoted = str(path).replace("'", "''")
