@@ -16,7 +16,7 @@ import duckdb
 import polars as pl
 
 from pipelines.config import Settings, load_settings
-from pipelines.readonly import attach_readonly
+from pipelines.duck import attach_readonly
 from pipelines.status import SourceOverview, source_overview
 
 _lock = threading.Lock()
@@ -229,14 +229,18 @@ def headline_indicators() -> pl.DataFrame:
 
 
 def coverage_at(distance_m: float, full_range: bool) -> pl.DataFrame:
-    """Coverage per town and for the Kreis at any distance, from the cell distances."""
+    """Coverage per town and for the Kreis at any distance, from the cell distances, with the
+    grid's completeness against the official population."""
     column = "distance_full" if full_range else "distance_any"
     return query(
-        f"SELECT coalesce(c.ags, meta.region_ags()) AS ags, any_value(r.name) AS name, sum(c.population) AS population, "
+        f"WITH agg AS (SELECT coalesce(c.ags, meta.region_ags()) AS ags, sum(c.population) AS population, "
         f"coalesce(sum(c.population) FILTER (WHERE c.{column} <= ?), 0) AS population_within, "
         f"count(*) AS populated_cells, count(*) FILTER (WHERE c.{column} IS NULL OR c.{column} > ?) AS cells_without "
-        f"FROM marts.nahversorgung_cells c LEFT JOIN marts.regions r ON r.ags = coalesce(c.ags, meta.region_ags()) "
-        f"WHERE c.ags IS NOT NULL GROUP BY GROUPING SETS ((c.ags), ()) ORDER BY c.ags NULLS LAST",
+        f"FROM marts.nahversorgung_cells c WHERE c.ags IS NOT NULL GROUP BY GROUPING SETS ((c.ags), ())) "
+        f"SELECT agg.ags, r.name, agg.population, r.population AS population_official, "
+        f"(agg.population / nullif(r.population, 0))::DOUBLE AS grid_completeness, agg.population_within, "
+        f"agg.populated_cells, agg.cells_without FROM agg LEFT JOIN marts.regions r USING (ags) "
+        f"ORDER BY agg.ags = meta.region_ags(), agg.ags",
         [distance_m, distance_m],
     )
 

@@ -11,10 +11,10 @@ import duckdb
 import pytest
 
 from pipelines.errors import ParseError
-from pipelines.readonly import connect_readonly
+from pipelines.duck import connect_readonly
 from pipelines.refresh import import_files, refresh
 from pipelines.sources import bkg, osm, zensus
-from pipelines.warehouse import load_spatial
+from pipelines.duck import load_spatial
 from tests.support.warehouse import rows
 from tests.support import geo
 from tests.support.fake_server import Reply
@@ -127,8 +127,9 @@ def test_the_grid_is_streamed_from_the_zip_and_cut_to_the_box(tmp_path):
             ("inside", 4_250_050, 3_150_050, "12"), ("dash", 4_250_150, 3_150_050, "-"), ("empty", 4_250_250, 3_150_050, ""),
             ("outside", 4_100_050, 3_150_050, "99"),
         ]))  # fmt: skip
-    cells = zensus.cells_from_zip(path, (4_245_000, 3_148_000, 4_284_000, 3_200_000))
-    assert cells.rows() == [("inside", 4_250_050.0, 3_150_050.0, 12)]
+    grid = zensus.cells_from_zip(path, (4_245_000, 3_148_000, 4_284_000, 3_200_000))
+    assert grid.cells.rows() == [("inside", 4_250_050.0, 3_150_050.0, 12)]
+    assert grid.unpublished == 2  # "-" and empty: no value published, not 0
     with pytest.raises(ParseError, match="Zeile 1: erwartet GITTER_ID_100m"):
         zensus.filter_grid(io.StringIO("a;b;c;d\n"), (0, 0, 1, 1), "falsch.csv")
     with pytest.raises(ParseError, match="kaputt.csv, Zeile 2: Einwohnerzahl „viele“"):
@@ -248,3 +249,58 @@ def test_the_national_zip_can_be_imported_and_is_cut_to_the_kreis(boundaries, tm
     matches, _ = import_files(boundaries, [path])
     assert matches[0].source == "zensus" and matches[0].media == "zensus-zip"
     assert rows(boundaries, "SELECT cell_id, population FROM raw.zensus_cells") == [("c1", 7)]
+
+
+@pytest.mark.parametrize(
+    ("people", "share", "warning"),
+    [
+        (900, "33,3 %", None),  # 900 of 1 074 official inhabitants: 84 %, below 90 % → a warning
+        (500, "–", "Gitter deckt nur 47 % der Einwohner ab"),
+        (2000, "15,0 %", None),
+    ],
+)
+def test_partial_grids_are_named_and_too_partial_ones_give_no_share(app_env, tmp_path, people, share, warning):
+    from streamlit.testing.v1 import AppTest
+
+    from pipelines.config import load_settings
+    from tests.support import itnrw_tables
+
+    settings = load_settings()
+    (tmp_path / "gemeinden.geojson").write_bytes(geo.gemeinden_geojson())
+    (tmp_path / "12411-15i.csv").write_bytes(itnrw_tables.population_table())  # Kreis Höxter: 1 074 inhabitants
+    import_files(settings, [tmp_path / "gemeinden.geojson", tmp_path / "12411-15i.csv"])
+    x, y = centre_3035(settings, "05762004")
+    (tmp_path / "osm.json").write_bytes(overpass_json([node(1, *to_wgs84(x, y), shop="supermarket", name="Mitte")]))
+    near = people // 3 if people != 2000 else 300
+    (tmp_path / "grid.csv").write_text(grid_csv([("near", x + 300, y, str(near)), ("far", x + 4000, y, str(people - near))]))
+    import_files(settings, [tmp_path / "osm.json", tmp_path / "grid.csv"])
+    coverage = rows(settings, "SELECT population, population_official, round(grid_completeness, 3) FROM "
+                              "marts.nahversorgung_coverage WHERE ags = '05762' AND category_group = 'alle' AND threshold_m = 1000")  # fmt: skip
+    assert coverage == [(people, 1074, round(people / 1074, 3))]
+    at = AppTest.from_string("from dashboard.screens import nahversorgung\nnahversorgung.render()", default_timeout=60).run()
+    assert not at.exception
+    assert {m.label: m.value for m in at.metric}["Kreis: Anteil ≤ 1.000 m"] == share
+    warnings = "\n".join(w.value for w in at.warning)
+    if people == 900:
+        assert "Gitter deckt nur 84 % der Einwohner ab" in warnings and "gelten nur für die erfassten" in warnings
+    elif warning:
+        assert warning in warnings and "wird nicht angezeigt" in warnings
+    else:
+        assert "Gitter deckt nur" not in warnings
+
+
+def test_a_kreis_without_grid_cells_gets_an_explanation_not_an_exception(app_env, tmp_path):
+    from streamlit.testing.v1 import AppTest
+
+    from pipelines.config import load_settings
+
+    settings = load_settings()
+    (tmp_path / "gemeinden.geojson").write_bytes(geo.gemeinden_geojson())
+    import_files(settings, [tmp_path / "gemeinden.geojson"])
+    x, y = centre_3035(settings, "05774032")  # Paderborn: the grid of the wrong Kreis
+    (tmp_path / "osm.json").write_bytes(overpass_json([node(1, *to_wgs84(x, y), shop="supermarket", name="Mitte")]))
+    (tmp_path / "grid.csv").write_text(grid_csv([("a", x + 300, y, "30")]))
+    import_files(settings, [tmp_path / "osm.json", tmp_path / "grid.csv"])
+    at = AppTest.from_string("from dashboard.screens import nahversorgung\nnahversorgung.render()", default_timeout=60).run()
+    assert not at.exception
+    assert "keine bewohnte Zelle im Gebiet des Kreises" in "\n".join(i.value for i in at.info)

@@ -12,6 +12,17 @@ from pipelines.german import fmt_date, fmt_number
 from pipelines.register.model import SUPPLY_CATEGORIES
 
 SCENARIOS = "nahversorgung_szenarien"
+FULL_GRID = 0.9  # below: the figures carry a warning
+MIN_GRID = 0.5  # below: no share at all, it would describe only part of the people
+
+
+def _completeness_warning(completeness: float, row: dict) -> str:
+    covered = f"Gitter deckt nur {fmt_number(100 * completeness, 0)} % der Einwohner ab"
+    detail = (f" ({fmt_number(row['population'])} von {fmt_number(row['population_official'])} laut amtlicher "
+              "Bevölkerungszahl)")  # fmt: skip
+    if completeness < MIN_GRID:
+        return covered + detail + ": ein Anteil für den Kreis wird nicht angezeigt. Das vollständige Zensus-Gitter einlesen."
+    return covered + detail + ": die Anteile gelten nur für die erfassten Menschen."
 
 
 def _pct(part, whole) -> str:
@@ -72,21 +83,42 @@ def render() -> None:
                                    format_func=lambda m: f"{fmt_number(m)} m")  # fmt: skip
     coverage = data.coverage_at(distance, full_range)
     kreis = coverage.filter(pl.col("ags") == data.settings().region.ags)
-    if kreis.height:
-        row = kreis.row(0, named=True)
-        cols = st.columns(3)
-        cols[0].metric(f"Kreis: Anteil ≤ {fmt_number(distance)} m", _pct(row["population_within"], row["population"]))
-        cols[1].metric("Menschen ohne Versorgung in Reichweite", fmt_number(row["population"] - row["population_within"]))
-        cols[2].metric("Bewohnte 100-m-Zellen ohne Versorgung", fmt_number(row["cells_without"]))
-        if full_range and distance == 1000:
-            st.caption("Vergleich BBSR (1 000 m, Supermarkt/Discounter): NRW 81 %, Deutschland 74 %.")
-    table = coverage.filter(pl.col("ags") != data.settings().region.ags).select(
-        pl.col("name").alias("Stadt"),
-        pl.col("population").map_elements(fmt_number, return_dtype=pl.String).alias("Einwohner (Gitter)"),
-        pl.struct("population_within", "population").map_elements(
-            lambda r: _pct(r["population_within"], r["population"]), return_dtype=pl.String).alias(f"Anteil ≤ {distance} m"),
-        pl.col("cells_without").alias("Zellen ohne Versorgung"),
-    )  # fmt: skip
+    kreis_row = kreis.row(0, named=True) if kreis.height else None
+    if not kreis_row or not kreis_row["population"]:
+        st.info(
+            "Im Bevölkerungsgitter liegt keine bewohnte Zelle im Gebiet des Kreises. Vermutlich wurde das Gitter für "
+            "ein anderes Gebiet eingelesen oder die Gebietsgrenzen fehlen – siehe Seite **Daten**."
+        )
+        return
+    completeness = kreis_row["grid_completeness"]
+    if completeness is not None and completeness < FULL_GRID:
+        st.warning(f":material/warning: {_completeness_warning(completeness, kreis_row)}")
+    cols = st.columns(3)
+    shown = completeness is None or completeness >= MIN_GRID
+    cols[0].metric(f"Kreis: Anteil ≤ {fmt_number(distance)} m",
+                   _pct(kreis_row["population_within"], kreis_row["population"]) if shown else "–")  # fmt: skip
+    cols[1].metric("Menschen ohne Versorgung in Reichweite (im Gitter)",
+                   fmt_number(kreis_row["population"] - kreis_row["population_within"]) if shown else "–")  # fmt: skip
+    cols[2].metric("Bewohnte 100-m-Zellen ohne Versorgung", fmt_number(kreis_row["cells_without"]))
+    if full_range and distance == 1000 and shown:
+        st.caption("Vergleich BBSR (1 000 m, Supermarkt/Discounter): NRW 81 %, Deutschland 74 %.")
+    # rows built in Python: no polars callbacks per request (they can deadlock under Streamlit's threads)
+    table = pl.DataFrame(
+        [
+            {
+                "Stadt": r["name"],
+                "Einwohner (Gitter)": fmt_number(r["population"]),
+                "Einwohner (amtlich)": fmt_number(r["population_official"]) if r["population_official"] else "–",
+                "Gitterabdeckung": _pct(r["grid_completeness"], 1) if r["grid_completeness"] is not None else "–",
+                f"Anteil ≤ {distance} m": (
+                    _pct(r["population_within"], r["population"])
+                    if r["grid_completeness"] is None or r["grid_completeness"] >= MIN_GRID else "– (Gitter unvollständig)"
+                ),
+                "Zellen ohne Versorgung": r["cells_without"],
+            }
+            for r in coverage.filter(pl.col("ags") != data.settings().region.ags).iter_rows(named=True)
+        ]
+    )
     extra = None
     with st.container():
         map_slot = st.empty()

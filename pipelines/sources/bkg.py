@@ -28,6 +28,7 @@ from pipelines.german import fmt_number
 from pipelines.http import HttpClient
 from pipelines.progress import Reporter
 from pipelines.rawstore import RawFile, RawStore
+from pipelines.duck import region_bounds as warehouse_region_bounds
 from pipelines.sources import ImportMatch, Source
 
 NAME = "bkg"
@@ -215,7 +216,7 @@ def _layers(path: Path, media: str) -> Iterator[list[tuple[str, str | None]]]:
 
 
 def _load_spatial(con: duckdb.DuckDBPyConnection) -> None:
-    from pipelines.warehouse import load_spatial
+    from pipelines.duck import load_spatial
 
     load_spatial(con)
 
@@ -299,6 +300,36 @@ def load(con: duckdb.DuckDBPyConnection, store: RawStore, files: list[RawFile], 
                     f"county, ? FROM ({select}) WHERE starts_with(ags, ?)",  # a bulk file covers all of Germany
                     [raw.path, settings.region.land_ags],
                 )
+
+
+def region_bounds(settings: Settings, crs: str = "EPSG:4326") -> tuple[float, float, float, float] | None:
+    """(xmin, ymin, xmax, ymax) of the configured Kreis in `crs`: from the live warehouse, or,
+    before any warehouse has boundaries (the first refresh of a fresh install), from the
+    boundary files already in the raw store, so the Zensus grid can be cut in the same refresh."""
+    bounds = warehouse_region_bounds(settings.db_path, settings.region.ags, crs)
+    if bounds is not None:
+        return bounds
+    store = RawStore(settings.raw_dir)
+    files = _newest_route(store.current(NAME))
+    if not files:
+        return None
+    con = duckdb.connect()
+    try:
+        _load_spatial(con)
+        con.execute("CREATE SCHEMA raw")
+        con.execute(RAW_DDL)
+        load(con, store, files, settings)
+        row = con.execute(
+            "SELECT min(ST_XMin(g)), min(ST_YMin(g)), max(ST_XMax(g)), max(ST_YMax(g)) FROM (SELECT "
+            "ST_Transform(geometry::GEOMETRY, 'EPSG:4326', ?, always_xy := true) AS g FROM raw.bkg_areas "
+            "WHERE starts_with(ags, ?))",
+            [crs, settings.region.ags],
+        ).fetchone()
+    except (duckdb.Error, XRegionError):
+        return None
+    finally:
+        con.close()
+    return None if row is None or row[0] is None else tuple(row)
 
 
 SOURCE = Source(

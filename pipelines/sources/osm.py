@@ -21,7 +21,7 @@ from pipelines.german import fmt_number
 from pipelines.http import HttpClient
 from pipelines.progress import Reporter
 from pipelines.rawstore import RawFile, RawStore
-from pipelines.readonly import region_bounds
+from pipelines.sources.bkg import region_bounds
 from pipelines.sources import ImportMatch, Source
 
 NAME = "osm"
@@ -40,7 +40,7 @@ CREATE TABLE raw.osm_elements (
 
 def region_bbox(settings: Settings, margin_deg: float) -> tuple[float, float, float, float] | None:
     """(south, west, north, east) of the configured Kreis, with a margin; None without boundaries."""
-    bounds = region_bounds(settings.db_path, settings.region.ags)
+    bounds = region_bounds(settings)
     if bounds is None:
         return None
     w, s, e, n = bounds

@@ -2,7 +2,11 @@
 
 The national ZIP is streamed to disk and its CSV read line by line; only cells inside the
 region's bounding box (EPSG:3035, with a margin) are kept, so the whole country is never in
-memory. Cells with `-` or no value are left out (no population published).
+memory. Cells with "-", "–" (U+2013; byte 0x96 in a Windows-1252 copy) or no value are "kein
+Wert veröffentlicht": left out and counted in the lineage, never read as 0. UTF-8, Latin-1 and
+Windows-1252 files are all read: the columns that matter are ASCII, so the file is decoded as
+Latin-1 (every byte is a character) and the dash is recognised in each spelling. A file is read
+completely before anything is kept, so a broken one never replaces the last good grid.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import csv
 import io
 import tempfile
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -23,7 +28,7 @@ from pipelines.german import fmt_number
 from pipelines.http import HttpClient
 from pipelines.progress import Reporter
 from pipelines.rawstore import RawFile, RawStore
-from pipelines.readonly import region_bounds
+from pipelines.sources.bkg import region_bounds
 from pipelines.sources import ImportMatch, Source
 
 NAME = "zensus"
@@ -32,10 +37,14 @@ MEDIA = "zensus-grid-csv"  # the cells of the region, as kept from the national 
 COLUMNS = ("GITTER_ID_100m", "x_mp_100m", "y_mp_100m", "Einwohner")
 RAW_DDL = "CREATE TABLE raw.zensus_cells (cell_id VARCHAR, x DOUBLE, y DOUBLE, population INTEGER);"
 HINT = "Die Datei Zensus2022_Bevoelkerungszahl.zip bei destatis.de herunterladen und mit `xregion import` einlesen."
+FIX_HINT = (
+    "Die Datei wurde nicht übernommen; das bisherige Gitter bleibt in Gebrauch. Die Originaldatei von destatis.de "
+    "(nicht in Excel gespeichert) erneut herunterladen und einlesen."
+)
 
 
 def region_bbox_3035(settings: Settings, margin_m: float) -> tuple[float, float, float, float]:
-    bounds = region_bounds(settings.db_path, settings.region.ags, "EPSG:3035")
+    bounds = region_bounds(settings, "EPSG:3035")
     if bounds is None:
         raise SourceError(
             "Für den Zensus-Ausschnitt fehlen die Grenzen des Kreises.",
@@ -45,55 +54,80 @@ def region_bbox_3035(settings: Settings, margin_m: float) -> tuple[float, float,
     return (xmin - margin_m, ymin - margin_m, xmax + margin_m, ymax + margin_m)
 
 
-def filter_grid(csv_stream: io.TextIOBase, bbox: tuple[float, float, float, float], filename: str) -> pl.DataFrame:
-    """Cells with population inside `bbox`, read line by line from the national CSV."""
+# "kein Wert veröffentlicht": hyphen, en dash in UTF-8 or Windows-1252, read as Latin-1
+UNPUBLISHED = {"", "-", "\u2013", "\x96", "\u00e2\u0080\u0093"}
+ALL_OF_GERMANY = (float("-inf"), float("-inf"), float("inf"), float("inf"))
+
+
+@dataclass
+class Grid:
+    cells: pl.DataFrame  # cell_id, x, y, population (EPSG:3035 midpoints)
+    unpublished: int  # cells inside the box without a published value
+
+    @property
+    def note(self) -> str:
+        return f"{fmt_number(self.unpublished)} Zellen ohne veröffentlichten Wert („–“) ausgelassen"
+
+
+def filter_grid(csv_stream: io.TextIOBase, bbox: tuple[float, float, float, float], filename: str) -> Grid:
+    """Cells with population inside `bbox`, read line by line from the national CSV (a stream
+    decoded as Latin-1)."""
     reader = csv.reader(csv_stream, delimiter=";")
-    header = [h.strip().lstrip("\ufeff") for h in next(reader, [])]
+    header = [h.strip().removeprefix("\u00ef\u00bb\u00bf").lstrip("\ufeff") for h in next(reader, [])]
     if tuple(header[:4]) != COLUMNS:
         raise ParseError(f"{filename}, Zeile 1: erwartet {';'.join(COLUMNS)}, gefunden {';'.join(header[:4])}.", HINT)
     xmin, ymin, xmax, ymax = bbox
     ids, xs, ys, people = [], [], [], []
+    unpublished = 0
     for line_no, row in enumerate(reader, start=2):
         if len(row) < 4:
             if not row:
                 continue
-            raise ParseError(f"{filename}, Zeile {line_no}: {len(row)} statt 4 Spalten.", HINT)
+            raise ParseError(f"{filename}, Zeile {line_no}: {len(row)} statt 4 Spalten.", FIX_HINT)
         try:
             x, y = float(row[1]), float(row[2])
         except ValueError:
-            raise ParseError(f"{filename}, Zeile {line_no}: Koordinaten „{row[1]};{row[2]}“ nicht lesbar.", HINT) from None
+            raise ParseError(f"{filename}, Zeile {line_no}: Koordinaten „{row[1]};{row[2]}“ nicht lesbar.", FIX_HINT) from None
         if not (xmin <= x <= xmax and ymin <= y <= ymax):
             continue
         value = row[3].strip()
-        if value in ("", "-"):
-            continue  # no population published for this cell
+        if value in UNPUBLISHED:
+            unpublished += 1
+            continue
         try:
             count = int(value)
         except ValueError:
-            raise ParseError(f"{filename}, Zeile {line_no}: Einwohnerzahl „{value}“ nicht lesbar.", HINT) from None
+            shown = value.encode("latin-1").decode("utf-8", errors="replace") if value.isprintable() else repr(value)
+            raise ParseError(f"{filename}, Zeile {line_no}: Einwohnerzahl „{shown}“ nicht lesbar.", FIX_HINT) from None
         ids.append(row[0])
         xs.append(x)
         ys.append(y)
         people.append(count)
-    return pl.DataFrame({"cell_id": ids, "x": xs, "y": ys, "population": people},
-                        schema={"cell_id": pl.String, "x": pl.Float64, "y": pl.Float64, "population": pl.Int32})  # fmt: skip
+    cells = pl.DataFrame({"cell_id": ids, "x": xs, "y": ys, "population": people},
+                         schema={"cell_id": pl.String, "x": pl.Float64, "y": pl.Float64, "population": pl.Int32})  # fmt: skip
+    return Grid(cells, unpublished)
 
 
-def cells_from_zip(path: Path, bbox: tuple[float, float, float, float]) -> pl.DataFrame:
+def cells_from_zip(path: Path, bbox: tuple[float, float, float, float]) -> Grid:
     try:
         with zipfile.ZipFile(path) as archive:
             names = [n for n in archive.namelist() if n.lower().endswith(".csv")]
             if not names:
                 raise ParseError(f"{path.name}: das ZIP enthält keine CSV-Datei.", HINT)
             with archive.open(names[0]) as raw:
-                return filter_grid(io.TextIOWrapper(raw, encoding="utf-8-sig", newline=""), bbox, names[0])
+                return filter_grid(io.TextIOWrapper(raw, encoding="latin-1", newline=""), bbox, names[0])
     except zipfile.BadZipFile:
         raise ParseError(f"{path.name}: das ZIP-Archiv ist beschädigt.", HINT) from None
 
 
-def _keep(store: RawStore, cells: pl.DataFrame, url: str, origin: str) -> RawFile:
-    return store.put(NAME, "grid", cells.write_csv(separator=";").encode("utf-8"), url=url, origin=origin,
-                     licence=LICENCE, media=MEDIA, ext="csv", data_stand="2022-05-15")  # fmt: skip
+def cells_from_csv(path: Path, bbox: tuple[float, float, float, float]) -> Grid:
+    with path.open(encoding="latin-1", newline="") as fh:
+        return filter_grid(fh, bbox, path.name)
+
+
+def _keep(store: RawStore, grid: Grid, url: str, origin: str) -> RawFile:
+    return store.put(NAME, "grid", grid.cells.write_csv(separator=";").encode("utf-8"), url=url, origin=origin,
+                     licence=LICENCE, media=MEDIA, ext="csv", data_stand="2022-05-15", notes=grid.note)  # fmt: skip
 
 
 def fetch(settings: Settings, store: RawStore, reporter: Reporter) -> list[RawFile]:
@@ -101,14 +135,18 @@ def fetch(settings: Settings, store: RawStore, reporter: Reporter) -> list[RawFi
     url = settings.sources.zensus.url
     with tempfile.TemporaryDirectory() as tmp, HttpClient(settings.http, "Destatis (Zensus 2022)", reporter) as client:
         path = client.download(url, Path(tmp) / "zensus.zip", label="Zensus-2022-Gitter")
-        cells = cells_from_zip(path, bbox)
-    if not cells.height:
+        grid = cells_from_zip(path, bbox)
+    if not grid.cells.height:
         raise SourceError("Im Zensus-Gitter liegt keine bewohnte Zelle im Gebiet des Kreises.", "Grenzen und Datei prüfen.")
-    reporter.info(f"Zensus 2022: {fmt_number(cells.height)} bewohnte 100-m-Zellen, {fmt_number(cells['population'].sum())} Einwohner")
-    return [_keep(store, cells, url, "download")]
+    reporter.info(
+        f"Zensus 2022: {fmt_number(grid.cells.height)} bewohnte 100-m-Zellen, "
+        f"{fmt_number(grid.cells['population'].sum())} Einwohner; {grid.note}"
+    )
+    return [_keep(store, grid, url, "download")]
 
 
 def recognise(filename: str, content: bytes) -> ImportMatch | None:
+    """A Zensus grid file, read completely (every line checked) before it is kept."""
     if content.startswith(b"PK\x03\x04"):
         try:
             names = zipfile.ZipFile(io.BytesIO(content)).namelist()
@@ -116,10 +154,21 @@ def recognise(filename: str, content: bytes) -> ImportMatch | None:
             return None
         if not any("zensus" in n.lower() and n.lower().endswith(".csv") for n in names):
             return None
-        return ImportMatch(NAME, "grid-import", "zensus-zip", "zip", "Zensus-2022-Gitter (wird auf den Kreis zugeschnitten)")
-    if content.lstrip(b"\xef\xbb\xbf").startswith(b"GITTER_ID_100m;"):
-        return ImportMatch(NAME, "grid-import", "zensus-csv", "csv", "Zensus-2022-Gitter (CSV)")
-    return None
+        media, ext, what = "zensus-zip", "zip", "Zensus-2022-Gitter (wird auf den Kreis zugeschnitten)"
+    elif content.lstrip(b"\xef\xbb\xbf").startswith(b"GITTER_ID_100m;"):
+        media, ext, what = "zensus-csv", "csv", "Zensus-2022-Gitter (CSV)"
+    else:
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / filename
+        path.write_bytes(content)
+        grid = _read_file(path, media, ALL_OF_GERMANY)
+    description = f"{what}: {fmt_number(grid.cells.height)} bewohnte Zellen; {grid.note}"
+    return ImportMatch(NAME, "grid-import", media, ext, description, notes=grid.note)
+
+
+def _read_file(path: Path, media: str, bbox: tuple[float, float, float, float]) -> Grid:
+    return cells_from_zip(path, bbox) if media == "zensus-zip" else cells_from_csv(path, bbox)
 
 
 def load(con: duckdb.DuckDBPyConnection, store: RawStore, files: list[RawFile], settings: Settings) -> None:
@@ -130,12 +179,7 @@ def load(con: duckdb.DuckDBPyConnection, store: RawStore, files: list[RawFile], 
     if newest.media == MEDIA:
         cells = pl.read_csv(path, separator=";", schema={"cell_id": pl.String, "x": pl.Float64, "y": pl.Float64, "population": pl.Int32})
     else:  # an imported national file: cut to the region now that boundaries may be there
-        bbox = region_bbox_3035(settings, settings.sources.zensus.margin_m)
-        if newest.media == "zensus-zip":
-            cells = cells_from_zip(path, bbox)
-        else:
-            with path.open(encoding="utf-8-sig", newline="") as fh:
-                cells = filter_grid(fh, bbox, path.name)
+        cells = _read_file(path, newest.media, region_bbox_3035(settings, settings.sources.zensus.margin_m)).cells
     execute_with(con, "zensus_batch", cells, "INSERT INTO raw.zensus_cells SELECT * FROM zensus_batch")
 
 

@@ -3,6 +3,10 @@
 -- the population-weighted mean distance (cells without a point within 10 km count as 10 km),
 -- populated cells, cells and villages (OSM places) without supply within the threshold. BBSR reference: 81 % (NRW),
 -- 74 % (Germany) of the population within 1 000 m of a supermarket or discounter.
+-- population_official is the official population (12411-15i, latest Stichtag, via marts.regions)
+-- and grid_completeness the grid's population over it: a grid that covers only part of the people
+-- gives shares that must not be read as the town's (the page warns below 90 % and shows no
+-- share below 50 %).
 with cells as (
 
     select * from marts.nahversorgung_cells
@@ -73,6 +77,8 @@ final as (
         aggregated.category_group,
         aggregated.threshold_m,
         aggregated.population,
+        regions.population as population_official,
+        aggregated.population / nullif(regions.population, 0) as grid_completeness,
         coalesce(aggregated.population_within, 0) as population_within,
         coalesce(aggregated.population_within, 0) / aggregated.population as share_within,
         aggregated.mean_distance_m,
