@@ -46,10 +46,13 @@ class ChartMeta:
     source: str
     licence: str
     data_stand: object | None = None  # date
+    # "Stand" is the publisher's release; "abgerufen am" where only the fetch date is known
+    stand_label: str = "Stand"
 
     @property
     def source_line(self) -> str:
-        return f"Quelle: {self.source} · Lizenz: {self.licence} · Stand: {fmt_date(self.data_stand, missing='unbekannt')}"
+        stand = fmt_date(self.data_stand, missing="unbekannt")
+        return f"Quelle: {self.source} · Lizenz: {self.licence} · {self.stand_label}: {stand}"
 
 
 def value_format(values: pl.Series, unit: str) -> str:

@@ -44,6 +44,10 @@ def region_label() -> str:
     return data.region_name(ags) or f"Kreis {ags}"
 
 
+def _stand_label(indicator: dict) -> str:
+    return "abgerufen am" if indicator.get("data_stand_kind") == "abgerufen" else "Stand"
+
+
 def _source(indicator: dict) -> str:
     return f"{indicator['source']}, Tabelle {indicator['table_code']}"
 
@@ -67,6 +71,7 @@ def indicator_series(indicator_id: str, towns: list[str], comparison: list[str])
         unit=indicator["unit"],
         source=_source(indicator),
         licence=indicator["licence"],
+        stand_label=_stand_label(indicator),
         data_stand=values["data_stand"].max(),
     )
     frame = values.select(
@@ -95,6 +100,7 @@ def indicator_ranking(indicator_id: str, period: str | date | None = None) -> Vi
         unit=indicator["unit"],
         source=_source(indicator),
         licence=indicator["licence"],
+        stand_label=_stand_label(indicator),
         data_stand=ranked["data_stand"].max(),
     )
     frame = ranked.select(pl.col("rank").alias("Rang"), pl.col("region").alias("Stadt"),
@@ -142,6 +148,7 @@ def indicator_map(
         unit=indicator["unit"],
         source=f"{_source(indicator)}; Geometrie: {data.boundary_attribution()}",
         licence=indicator["licence"],
+        stand_label=_stand_label(indicator),
         data_stand=current["data_stand"].max(),
     )
     names = dict(shapes.select("ags", "name").iter_rows())

@@ -77,9 +77,15 @@ def refresh(
     result = run_refresh(settings, by_name(source), ConsoleReporter())
     for name in result.succeeded:
         console.print(f"[green]✓[/green] {name} aktualisiert")
+    for name, message in result.partial.items():
+        console.print(f"[yellow]⚠[/yellow] {name} teilweise aktualisiert: {message}")
+    for entry in result.build.quarantined if result.build else []:
+        kept = "die zuletzt geladenen Daten bleiben in Gebrauch" if entry.kept_previous else "fehlt im Datenbestand"
+        what = f"{entry.source}, Tabelle {entry.item}" if entry.item else entry.source
+        console.print(f"[yellow]⚠[/yellow] {what} zurückgestellt ({kept}): {entry.message}")
     for name, message in result.failed.items():
         console.print(f"[red]✗[/red] {name}: {message}")
-    if result.failed:
+    if result.failed or result.partial or (result.build and result.build.quarantined):
         console.print("Für die nicht erreichbaren Quellen bleiben die zuletzt geladenen Daten in Gebrauch.")
         raise typer.Exit(code=1)
 
@@ -166,10 +172,10 @@ def status() -> None:
 
     overview = source_overview(_settings())
     table = Table(title="Quellen")
-    for column in ("Quelle", "Letzte Aktualisierung", "Datenstand", "Zeilen", "Letzter Fehler"):
+    for column in ("Quelle", "Zustand", "Letzte Aktualisierung", "Datenstand", "Zeilen", "Letzter Fehler"):
         table.add_column(column)
     for row in overview:
-        table.add_row(row.title, row.last_success_de, row.data_stand_de, row.rows_de, row.error_de)
+        table.add_row(row.title, row.status_de, row.last_success_de, row.data_stand_de, row.rows_de, row.error_de)
     Console().print(table)
 
 

@@ -36,6 +36,8 @@ class RawFile:
     licence: str
     media: str  # format identifier the source's loader understands
     data_stand: str | None = None  # ISO date of the source's release, if the file states it
+    data_stand_kind: str | None = None  # "abgerufen": the Stand is the fetch date (see itnrw)
+    notes: str | None = None  # German: what was left out or merged while reading it
 
 
 def atomic_write(path: Path, content: bytes) -> None:
@@ -82,6 +84,8 @@ class RawStore:
         media: str,
         ext: str,
         data_stand: str | None = None,
+        data_stand_kind: str | None = None,
+        notes: str | None = None,
     ) -> RawFile:
         """Keep `content` as the current file of (source, item) and return its lineage."""
         digest = hashlib.sha256(content).hexdigest()
@@ -105,6 +109,8 @@ class RawStore:
             licence=licence,
             media=media,
             data_stand=data_stand,
+            data_stand_kind=data_stand_kind,
+            notes=notes,
         )
         manifest = self._manifest(source)
         manifest[item] = asdict(raw)

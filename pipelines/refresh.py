@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pipelines.catalogue import load_catalogue
 from pipelines.config import Settings
-from pipelines.errors import BuildError, ParseError, XRegionError
+from pipelines.errors import BuildError, ParseError, PartialSourceError, XRegionError
 from pipelines.progress import Reporter
 from pipelines.rawstore import RawStore
 from pipelines.register.store import RegisterStore
@@ -23,6 +23,7 @@ from pipelines.warehouse import BuildReport, build_warehouse
 @dataclass
 class RefreshResult:
     succeeded: list[str] = field(default_factory=list)
+    partial: dict[str, str] = field(default_factory=dict)  # source -> German message on what kept its data
     failed: dict[str, str] = field(default_factory=dict)  # source -> German message
     build: BuildReport | None = None
 
@@ -47,6 +48,11 @@ def refresh(
             reporter.info(f"Aktualisiere {source.title} …")
             try:
                 source.fetch(settings, store, reporter)
+            except PartialSourceError as exc:
+                states.record_partial(source.name, str(exc))
+                result.partial[source.name] = str(exc)
+                reporter.warn(f"{source.title}: {exc}")
+                continue
             except XRegionError as exc:
                 states.record_failure(source.name, str(exc))
                 result.failed[source.name] = str(exc)
@@ -60,7 +66,8 @@ def refresh(
                 continue
             states.record_success(source.name)
             result.succeeded.append(source.name)
-        result.build = _build_or_roll_back(settings, sources, reporter, store, before, result.succeeded)
+        changed = result.succeeded + list(result.partial)
+        result.build = _build_or_roll_back(settings, sources, reporter, store, before, changed)
     return result
 
 
@@ -131,10 +138,11 @@ def import_files(
                 content,
                 url=path.resolve().as_uri(),
                 origin="import",
-                licence=by_name[match.source].licence,
+                licence=match.licence or by_name[match.source].licence,
                 media=match.media,
                 ext=match.ext,
                 data_stand=match.data_stand,
+                notes=match.notes,
             )
             reporter.info(f"Eingelesen: {path.name} → {match.description}")
         try:

@@ -27,10 +27,13 @@ class SourceState:
     last_success: str | None = None
     last_error: str | None = None
     last_error_at: str | None = None
+    partial: bool = False  # the last attempt updated some items (tables) and not others
 
     @property
     def failing(self) -> bool:
         """True when the most recent attempt failed (an older error does not count)."""
+        if self.partial:
+            return False
         return bool(self.last_error_at and (not self.last_success or self.last_error_at >= self.last_success))
 
 
@@ -50,13 +53,18 @@ class StateStore:
 
     def record_success(self, source: str) -> None:
         now = utc_now()
-        self._update(source, last_attempt=now, last_success=now)
+        self._update(source, last_attempt=now, last_success=now, partial=False)
+
+    def record_partial(self, source: str, message: str) -> None:
+        """Some items were updated, the others named in `message` kept their last data."""
+        now = utc_now()
+        self._update(source, last_attempt=now, last_success=now, last_error=message, last_error_at=now, partial=True)
 
     def record_failure(self, source: str, message: str) -> None:
         now = utc_now()
-        self._update(source, last_attempt=now, last_error=message, last_error_at=now)
+        self._update(source, last_attempt=now, last_error=message, last_error_at=now, partial=False)
 
-    def _update(self, source: str, **changes: str) -> None:
+    def _update(self, source: str, **changes: str | bool) -> None:
         states = self.all()
         state = states.get(source, SourceState())
         for key, value in changes.items():

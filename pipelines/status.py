@@ -6,9 +6,10 @@ built yet or the last build failed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from pipelines.checks import QuarantineEntry, QuarantineLog
 from pipelines.config import Settings
 from pipelines.german import fmt_date, fmt_datetime, fmt_number
 from pipelines.rawstore import RawFile, RawStore
@@ -27,6 +28,35 @@ class SourceOverview:
     files: list[RawFile]
     rows: int | None  # from the live warehouse; None when there is none
     release_cycle_days: int | None = None
+    quarantined: list[QuarantineEntry] = field(default_factory=list)  # left out of the last build
+
+    @property
+    def status_de(self) -> str:
+        """One German status word for tables and monitoring, never "noch nie" where data exist."""
+        if not self.has_data and not self.quarantined:
+            return "Abruf fehlgeschlagen, noch keine Daten" if self.state.failing else "noch keine Daten"
+        if self.state.failing:
+            return "Aktualisierung fehlgeschlagen – letzte Daten in Gebrauch"
+        if self.state.partial or self.quarantined:
+            return "teilweise aktualisiert"
+        return "aktualisiert" if self.state.last_success else "Daten vorhanden (eingelesen)"
+
+    @property
+    def last_success(self) -> str | None:
+        """The last successful refresh, or, without one, when the newest file came in (an import)."""
+        return self.state.last_success or max((f.fetched_at for f in self.files), default=None)
+
+    @property
+    def items(self) -> list[dict]:
+        """Per item (table): when it last came in, its Stand, and why it is left out, if it is."""
+        left_out = {e.item: e for e in self.quarantined if e.item}
+        rows = [
+            {"item": f.item, "fetched_at": f.fetched_at, "data_stand": f.data_stand,
+             "quarantine": left_out.pop(f.item.split("@", 1)[0], None)}
+            for f in self.files
+        ]  # fmt: skip
+        rows += [{"item": item, "fetched_at": None, "data_stand": None, "quarantine": e} for item, e in left_out.items()]
+        return rows
 
     @property
     def next_release_expected(self) -> date | None:
@@ -48,7 +78,7 @@ class SourceOverview:
 
     @property
     def last_success_de(self) -> str:
-        return fmt_datetime(self.state.last_success, missing="noch nie")
+        return fmt_datetime(self.last_success, missing="noch nie")
 
     @property
     def data_stand_de(self) -> str:
@@ -60,9 +90,14 @@ class SourceOverview:
 
     @property
     def error_de(self) -> str:
-        if not self.state.failing:
-            return ""
-        return f"{fmt_datetime(self.state.last_error_at)}: {self.state.last_error}"
+        parts = []
+        if self.state.failing or self.state.partial:
+            parts.append(f"{fmt_datetime(self.state.last_error_at)}: {self.state.last_error}")
+        for entry in self.quarantined:
+            what = f"Tabelle {entry.item}" if entry.item else "Quelle"
+            kept = "letzte Daten in Gebrauch" if entry.kept_previous else "fehlt im Datenbestand"
+            parts.append(f"{what} zurückgestellt seit {fmt_datetime(entry.since)} ({kept}): {entry.message}")
+        return " | ".join(parts)
 
 
 def source_overview(
@@ -70,6 +105,7 @@ def source_overview(
 ) -> list[SourceOverview]:
     store = RawStore(settings.raw_dir)
     states = StateStore(settings.state_dir).all()
+    quarantine = QuarantineLog(settings.state_dir).current().values()
     rows = rows if rows is not None else _rows_from_warehouse(settings)
     return [
         SourceOverview(
@@ -82,13 +118,14 @@ def source_overview(
             files=store.current(s.name),
             rows=rows.get(s.name),
             release_cycle_days=s.release_cycle_days,
+            quarantined=[e for e in quarantine if e.source == s.name],
         )
         for s in (sources if sources is not None else all_sources())
     ]
 
 
 def _rows_from_warehouse(settings: Settings) -> dict[str, int]:
-    from pipelines.readonly import open_readonly
+    from pipelines.duck import open_readonly
 
     if not settings.db_path.exists():
         return {}

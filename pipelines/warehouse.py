@@ -12,13 +12,15 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
 from pipelines import PROJECT_ROOT
+from pipelines.duck import load_spatial
+from pipelines.checks import Quarantine, QuarantineEntry, QuarantineLog, run_checks
 from pipelines.catalogue import load_catalogue, write_catalogue
 from pipelines.config import Settings
 from pipelines.errors import BuildError, XRegionError
@@ -33,26 +35,6 @@ BUILDING = ".building-"
 LAYERS = (("staging", "VIEW"), ("marts", "TABLE"))
 
 
-def spatial_extension_path() -> Path:
-    """The spatial extension binary shipped by the `duckdb-extension-spatial` package (no download)."""
-    import duckdb_extension_spatial
-
-    base = Path(duckdb_extension_spatial.__file__).parent / "extensions"
-    path = base / f"v{duckdb.__version__}" / "spatial.duckdb_extension"
-    if not path.exists():
-        found = sorted(base.glob("*/spatial.duckdb_extension"))
-        raise BuildError(
-            f"Die Spatial-Erweiterung für DuckDB {duckdb.__version__} fehlt (gefunden: "
-            f"{', '.join(p.parent.name for p in found) or 'keine'}).",
-            "Installieren Sie duckdb und duckdb-extension-spatial in derselben Version (siehe pyproject.toml).",
-        )
-    return path
-
-
-def load_spatial(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(f"LOAD '{spatial_extension_path()}'")
-
-
 def backup_path(db_path: Path) -> Path:
     return db_path.with_name(db_path.name + ".bak")
 
@@ -63,6 +45,7 @@ class BuildReport:
     built_at: str
     rows: dict[str, int]
     models: list[str]
+    quarantined: list[QuarantineEntry] = field(default_factory=list)
 
 
 def build_warehouse(
@@ -80,6 +63,7 @@ def build_warehouse(
     try:
         report = _build_into(tmp, settings, sources, reporter, sql_dir)
         swap_in(tmp, target)
+        QuarantineLog(settings.state_dir).replace({e.key: e for e in report.quarantined}, [s.name for s in sources])
     except BaseException:
         tmp.unlink(missing_ok=True)
         Path(str(tmp) + ".wal").unlink(missing_ok=True)
@@ -99,37 +83,80 @@ def _build_into(tmp: Path, settings: Settings, sources: list[Source], reporter: 
         for schema in ("raw", "staging", "marts", "meta"):
             con.execute(f"CREATE SCHEMA {schema}")
         _write_build_meta(con, settings, built_at)
-        rows: dict[str, int] = {}
+        quarantine = Quarantine(con, settings.db_path, QuarantineLog(settings.state_dir).current())
         files_by_source = {source.name: store.current(source.name) for source in sources}
         for source in sources:
             con.execute(source.raw_ddl)
             files = files_by_source[source.name]
             with reporter.task(f"Laden {source.title}", total=len(files)) as advance:
                 try:
-                    source.load(con, store, files, settings)
-                except XRegionError as exc:
-                    raise BuildError(
-                        f"Die gespeicherten Dateien der Quelle „{source.title}“ lassen sich nicht laden: {exc.message}",
-                        "Der bisherige Datenbestand bleibt in Gebrauch. " + exc.hint,
-                    ) from exc
+                    failures = source.load(con, store, files, settings) or []
+                except Exception as exc:  # noqa: BLE001 - a broken file or a bug: this source only
+                    message = exc.message if isinstance(exc, XRegionError) else f"{type(exc).__name__}: {exc}"
+                    entry = quarantine.leave_out(source, None, f"Die gespeicherten Dateien lassen sich nicht laden: {message}")
+                    reporter.warn(f"{source.title}: {entry.message} {_kept_de(entry)}")
+                    failures = []
+                for failure in failures:
+                    entry = quarantine.leave_out(source, failure.item, failure.message)
+                    reporter.warn(f"{source.title}, {failure.item}: {failure.message} {_kept_de(entry)}")
                 advance(len(files))
-            rows[source.name] = sum(
-                con.execute(f"SELECT count(*) FROM raw.{table}").fetchone()[0] for table in source.raw_tables
-            )
         # the SQL models read every known source's raw tables: those not built from stay empty
         for source in all_sources():
             if source.name not in files_by_source:
                 con.execute(source.raw_ddl)
-        _write_source_meta(con, sources, states, files_by_source, rows)
         write_catalogue(con, load_catalogue(settings.catalogue_path))
         models = run_sql_models(con, sql_dir, reporter)
+        _run_scoped_checks(con, sql_dir, sources, quarantine, reporter)
         run_sql_tests(con, sql_dir, reporter)
+        quarantine.detach()
+        rows = {
+            source.name: sum(con.execute(f"SELECT count(*) FROM raw.{t}").fetchone()[0] for t in source.raw_tables)
+            for source in sources
+        }
+        _write_source_meta(con, sources, states, files_by_source, rows)
+        _write_quarantine(con, quarantine)
         con.execute("CHECKPOINT")
     finally:
         con.close()
     with tmp.open("rb+") as fh:
         os.fsync(fh.fileno())
-    return BuildReport(path=tmp, built_at=built_at, rows=rows, models=models)
+    return BuildReport(path=tmp, built_at=built_at, rows=rows, models=models, quarantined=list(quarantine.entries.values()))
+
+
+def _kept_de(entry: QuarantineEntry) -> str:
+    if entry.kept_previous:
+        return "Die zuletzt geladenen Daten bleiben in Gebrauch."
+    return "Es gibt keine früheren Daten; sie fehlen im Datenbestand."
+
+
+def _run_scoped_checks(con, sql_dir: Path, sources: list[Source], quarantine: Quarantine, reporter: Reporter) -> None:
+    """Checks about one table or source quarantine it and the models are rebuilt without it;
+    a check that fails again after that concerns more than its scope and vetoes."""
+    by_name = {s.name: s for s in all_sources()}
+    for _attempt in range(3):
+        scoped, _ = run_checks(con, model_files(sql_dir, "tests"))
+        if not scoped:
+            return
+        for source_name, item, message in scoped:
+            source = by_name.get(source_name)
+            if source is None or (item is not None and source.item_column is None):
+                raise BuildError(f"Die Prüfung meldet eine unbekannte Quelle „{source_name}“: {message}")
+            entry = quarantine.leave_out(source, item, message)
+            reporter.warn(f"{source.title}{', ' + item if item else ''}: {message} {_kept_de(entry)}")
+        run_sql_models(con, sql_dir, reporter)
+    raise BuildError(
+        "Die Prüfungen schlagen auch nach dem Zurückstellen der betroffenen Tabellen fehl.",
+        "Der bisherige Datenbestand bleibt in Gebrauch.",
+    )
+
+
+def _write_quarantine(con: duckdb.DuckDBPyConnection, quarantine: Quarantine) -> None:
+    schema = {"source": pl.String, "item": pl.String, "message": pl.String, "since": pl.String, "kept_previous": pl.Boolean}
+    frame = pl.DataFrame([asdict(e) for e in quarantine.entries.values()], schema=schema)
+    execute_with(
+        con, "quarantine_df", frame,
+        "CREATE TABLE meta.quarantine AS SELECT * REPLACE (since::TIMESTAMPTZ AS since) FROM quarantine_df",
+    )  # fmt: skip
 
 
 def _write_build_meta(con: duckdb.DuckDBPyConnection, settings: Settings, built_at: str) -> None:
@@ -188,7 +215,8 @@ def _write_source_meta(con, sources, states, files_by_source, rows) -> None:
     lineage_schema = {
         "source": pl.String, "item": pl.String, "path": pl.String, "url": pl.String, "origin": pl.String,
         "fetched_at": pl.String, "sha256": pl.String, "size": pl.Int64, "licence": pl.String,
-        "media": pl.String, "data_stand": pl.String,
+        "media": pl.String, "data_stand": pl.String, "data_stand_kind": pl.String,
+        "notes": pl.String,
     }  # fmt: skip
     lineage = [asdict(f) for files in files_by_source.values() for f in files]
     execute_with(
@@ -229,24 +257,13 @@ def run_sql_models(con: duckdb.DuckDBPyConnection, sql_dir: Path, reporter: Repo
 
 
 def run_sql_tests(con: duckdb.DuckDBPyConnection, sql_dir: Path, reporter: Reporter) -> None:
-    failures = []
+    """The checks about the warehouse as a whole: any failure vetoes the swap."""
     tests = model_files(sql_dir, "tests")
-    for path in tests:
-        sql = path.read_text(encoding="utf-8").strip().rstrip(";")
-        try:
-            result = con.execute(f"SELECT * FROM ({sql}) LIMIT 5")
-            bad = result.fetchall()
-            columns = [d[0] for d in result.description]
-        except duckdb.Error as exc:
-            failures.append(f"{path.name}: Fehler beim Ausführen ({exc})")
-            continue
-        if bad:
-            count = con.execute(f"SELECT count(*) FROM ({sql})").fetchone()[0]
-            sample = "; ".join(", ".join(f"{c}={v}" for c, v in zip(columns, row)) for row in bad[:3])
-            failures.append(f"{path.name}: {count} Zeile(n), z. B. {sample}")
+    _, failures = run_checks(con, tests)
     if failures:
         raise BuildError(
-            "Der neue Datenbestand hat die Prüfungen nicht bestanden: " + " | ".join(failures),
+            "Der neue Datenbestand hat die Prüfungen nicht bestanden: "
+            + " | ".join(f"{f.check}: {f.rows} Zeile(n), z. B. {f.sample}" if f.rows else f"{f.check}: {f.sample}" for f in failures),
             "Er wurde verworfen; der bisherige Datenbestand bleibt in Gebrauch.",
         )
     reporter.info(f"{len(tests)} Prüfungen bestanden")

@@ -78,7 +78,7 @@ def test_after_a_failed_first_refresh_pages_still_explain_how_to_get_data(app_en
     assert not at.exception
     text = texts(at)
     assert "Noch kein Datenbestand vorhanden" in text
-    assert "Noch keine Daten — der Abruf ist fehlgeschlagen" in text
+    assert "Abruf fehlgeschlagen, noch keine Daten" in text
     assert "Serverfehler HTTP 503" in at.error[0].value
 
 
@@ -89,7 +89,7 @@ def test_daten_page_shows_state_of_each_source(with_data):
     assert metrics[0] == "02.03.2026"  # Stand der Quelle
     assert metrics[2] == "21"  # rows
     text = texts(at)
-    assert "Daten vorhanden" in text
+    assert "Aktualisiert" in text
     assert "dl-de/by-2-0" in text and "© IT.NRW, Düsseldorf" in text
     files = at.dataframe[0].value
     assert files["Objekt"].tolist() == ["12411-15i"] and files["Herkunft"].tolist() == ["Import"]
@@ -101,7 +101,7 @@ def test_daten_page_shows_the_last_error_in_german(with_data):
     )
     at = run_page("daten", "render")
     assert not at.exception
-    assert "Letzte Aktualisierung fehlgeschlagen" in texts(at)
+    assert "Aktualisierung fehlgeschlagen – letzte Daten in Gebrauch" in texts(at)
     assert "Serverfehler HTTP 503" in at.error[0].value
 
 

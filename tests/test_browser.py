@@ -137,7 +137,7 @@ def test_daten_page_explains_each_source(browser, app_with_data):
     with clean_page(browser, app_with_data, "daten", "Daten", "daten-with-data") as page:
         body = page.locator("body").inner_text()
         assert "Amtliche Statistik (IT.NRW, Landesdatenbank NRW)" in body
-        assert "02.03.2026" in body and "Daten vorhanden" in body
+        assert "02.03.2026" in body and "Aktualisiert" in body
         assert "Datenlizenz Deutschland" in body
 
 

@@ -98,3 +98,21 @@ def test_after_switching_routes_a_table_is_loaded_once(settings, fake_server, tm
     import_files(settings, [flat], sources=[itnrw.SOURCE])
     tables = values(settings, "SELECT DISTINCT variable FROM raw.itnrw_values")
     assert tables == [("Bevölkerungsstand",)]  # only the newer (imported ffcsv) route
+
+
+def test_a_stand_older_than_the_data_becomes_the_fetch_date(settings, fake_server):
+    from datetime import date
+
+    from dashboard import views
+
+    settings.sources.itnrw.user = "kreis"
+    settings.sources.itnrw.password = SecretStr("pw")
+    fake_server.route("POST", TABLEFILE, *[gf.zip_reply(gf.ffcsv_zip(gf.ffcsv_rows([lvl]))) for lvl in LEVELS])
+    # "Updated" of the metadata predates the values of 31.12.2024
+    fake_server.route("POST", METADATA, gf.table_metadata("12411-15i", "28.12.2022 09:00:00h"))
+    assert refresh(settings, sources=[itnrw.SOURCE]).failed == {}
+    assert values(settings, "SELECT DISTINCT data_stand, data_stand_kind FROM raw.itnrw_tables") == [
+        (date.today(), "abgerufen")
+    ]
+    assert values(settings, "SELECT DISTINCT data_stand_kind FROM meta.lineage WHERE source = 'itnrw'") == [("abgerufen",)]
+    assert views._stand_label({"data_stand_kind": "abgerufen"}) == "abgerufen am"

@@ -14,13 +14,13 @@ from pipelines.status import SourceOverview
 
 def _status_line(src: SourceOverview) -> str:
     # icon and words, never colour alone
-    if src.state.failing and src.has_data:
-        return ":material/warning: Letzte Aktualisierung fehlgeschlagen — die zuletzt geladenen Daten bleiben in Gebrauch"
-    if src.state.failing:
-        return ":material/error: Noch keine Daten — der Abruf ist fehlgeschlagen"
-    if src.has_data:
-        return ":material/check_circle: Daten vorhanden"
-    return ":material/radio_button_unchecked: Noch keine Daten"
+    icon = (
+        ":material/error:" if src.state.failing and not src.has_data
+        else ":material/warning:" if src.state.failing or src.state.partial or src.quarantined
+        else ":material/check_circle:" if src.has_data
+        else ":material/radio_button_unchecked:"
+    )  # fmt: skip
+    return f"{icon} {src.status_de[0].upper()}{src.status_de[1:]}"
 
 
 def _source_card(src: SourceOverview) -> None:
@@ -32,10 +32,35 @@ def _source_card(src: SourceOverview) -> None:
         cols[1].metric("Letzte erfolgreiche Aktualisierung", src.last_success_de.removesuffix(" Uhr"))
         cols[2].metric("Zeilen im Datenbestand", src.rows_de)
         st.markdown(f"**Lizenz:** {src.licence}  \n**Quellenangabe:** {src.attribution}")
-        if src.state.failing:
+        if src.state.failing or src.state.partial:
             st.error(f"**Letzter Fehler ({fmt_datetime(src.state.last_error_at)}):** {src.state.last_error}")
+        for entry in src.quarantined:
+            what = f"Tabelle {entry.item}" if entry.item else "Die ganze Quelle"
+            kept = ("die zuletzt geladenen Daten bleiben in Gebrauch" if entry.kept_previous
+                    else "sie fehlt im Datenbestand, bis eine gültige Datei kommt")  # fmt: skip
+            st.warning(
+                f":material/block: **{what} zurückgestellt seit {fmt_datetime(entry.since)}** ({kept}): {entry.message}"
+            )
+        if len(src.files) > 1 or src.quarantined:
+            st.dataframe(_items_table(src), hide_index=True, width="stretch")
         if src.state.failing or not src.has_data:
             st.markdown(f"**So kommen die Daten hinein:** {src.how_to_get}")
+
+
+def _items_table(src: SourceOverview) -> pl.DataFrame:
+    """Per table: when it last came in, its Stand, and whether the last build used it."""
+    return pl.DataFrame(
+        [
+            {
+                "Tabelle": item["item"],
+                "Zuletzt erfolgreich abgerufen": fmt_datetime(item["fetched_at"], missing="noch nie"),
+                "Stand": fmt_date(item["data_stand"], missing="–"),
+                "Zustand": "zurückgestellt" if item["quarantine"] else "in Gebrauch",
+            }
+            for item in src.items
+        ],
+        schema={"Tabelle": pl.String, "Zuletzt erfolgreich abgerufen": pl.String, "Stand": pl.String, "Zustand": pl.String},
+    )
 
 
 def _files_table(frame: pl.DataFrame) -> pl.DataFrame:

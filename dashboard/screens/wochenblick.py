@@ -109,7 +109,7 @@ def _freshness() -> None:
                     else "–" if expected is None
                     else f"{fmt_date(expected)}" + (" – fällig, bitte aktualisieren" if expected <= today else "")
                 ),
-                "Zustand": "Fehler bei der letzten Aktualisierung" if src.state.failing else ("ok" if src.has_data else "keine Daten"),
+                "Zustand": src.status_de,
             }  # fmt: skip
         )
     st.dataframe(pl.DataFrame(rows), hide_index=True, width="stretch")

@@ -22,6 +22,16 @@ class ImportMatch:
     ext: str
     description: str  # German, shown to the user
     data_stand: str | None = None
+    licence: str | None = None  # when it differs from the source's (another publisher)
+    notes: str | None = None  # German: what reading the file left out or merged (lineage)
+
+
+@dataclass(frozen=True)
+class ItemFailure:
+    """One item of a source (e.g. a table) that could not be loaded; the rest of the source is."""
+
+    item: str
+    message: str  # German, names file and line where it can
 
 
 @dataclass(frozen=True)
@@ -39,10 +49,21 @@ class Source:
     # returns a match when `content` is a file of this source, raises ParseError when it looks
     # like one but is broken, None when it is not this source's
     recognise: Callable[[str, bytes], ImportMatch | None]
-    # fills the raw tables from the current raw files
-    load: Callable[[duckdb.DuckDBPyConnection, RawStore, list[RawFile], Settings], None]
+    # fills the raw tables from the current raw files; returns the items it had to leave out
+    # (their previous data are then taken from the live warehouse), raises for the whole source
+    load: Callable[[duckdb.DuckDBPyConnection, RawStore, list[RawFile], Settings], list[ItemFailure] | None]
     # how often the publisher releases new data (days), for "next release expected"; None: ongoing
     release_cycle_days: int | None = None
+    # the column that names the item in every raw table of the source, when a single item can be
+    # quarantined on its own (IT.NRW: table_code); None: only the whole source
+    item_column: str | None = None
+
+    @property
+    def raw_table_names(self) -> list[str]:
+        """Every table the source's DDL creates in schema `raw`."""
+        import re
+
+        return re.findall(r"CREATE TABLE raw\.(\w+)", self.raw_ddl)
 
 
 def all_sources() -> list[Source]:

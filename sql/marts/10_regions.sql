@@ -1,7 +1,10 @@
--- One row per region of the Land: Land, Regierungsbezirke, Kreise, Gemeinden.
--- Population and area from table 12411-15i (latest Stichtag); where the statistics are missing,
--- from the boundaries (BKG VG250-EW). Geometry from the boundaries; Regierungsbezirke and the
--- Land are the union of their Kreise (or Gemeinden).
+-- One row per region of the Land in its current Gebietsstand: Land, Regierungsbezirke, Kreise,
+-- Gemeinden — those with boundaries (BKG VG250-EW) and those with data on the latest Stichtag of
+-- table 12411-15i. Former units that the table still lists with "-" in every cell (the old Kreis
+-- Aachen, dissolved into the StädteRegion) are not regions; their values stay in
+-- marts.table_values. Population and area from 12411-15i; where the statistics are missing,
+-- from the boundaries. Geometry from the boundaries; Regierungsbezirke and the Land are the
+-- union of their Kreise (or Gemeinden).
 with values as (
 
     select * from staging.stg_itnrw__values
@@ -27,6 +30,8 @@ statistics as (
         max(value) filter (where variable ilike 'Bodenfläche%') as area_km2
     from latest
     group by ags, level
+    -- a unit with symbols only ("-", ".") on the latest Stichtag does not exist any more
+    having count(*) filter (where symbol is null) > 0
 
 ),
 
