@@ -198,3 +198,16 @@ def test_xregion_sql_prints_timestamps_with_time_zone(settings, tmp_path):
     import_files(settings, [table])
     result = run_query(settings.db_path, "SELECT built_at FROM meta.build")
     assert result.frame.height == 1 and result.frame.item(0, 0).tzinfo is not None
+
+
+def test_dissolved_units_are_no_regions_but_stay_in_the_table_mart(settings, tmp_path):
+    text = itnrw_tables.population_table().decode("latin-1")
+    first = next(line for line in text.splitlines() if line.startswith("31.12.2024;05774;"))
+    former = "31.12.2024;05354;    Aachen, Kreis;-;-;-\n31.12.2024;05354004;      Alsdorf, Stadt;-;-;-"
+    table = tmp_path / "12411-15i.csv"
+    table.write_bytes(text.replace(first, f"{former}\n{first}").encode("latin-1"))
+    import_files(settings, [table])
+    regions = {r[0] for r in rows(settings, "SELECT ags FROM marts.regions")}
+    assert "05354" not in regions and "05354004" not in regions and "05762020" in regions
+    assert rows(settings, "SELECT count(*), count(*) FILTER (WHERE symbol = '-') FROM marts.table_values "
+                          "WHERE ags LIKE '05354%'") == [(6, 6)]  # fmt: skip
