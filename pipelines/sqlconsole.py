@@ -1,24 +1,33 @@
 """Read-only SQL over the warehouse for analysts (the app's SQL console and `xregion sql`).
 
-The warehouse is attached read-only to a database instance of its own, the spatial functions
-are loaded first, and then external access is switched off and the configuration locked: no
-file or network access (read_csv, COPY, ATTACH, INSTALL/LOAD all fail), no writes to the
-warehouse (only the instance's own scratch memory could take a temporary table). A query running longer than the time limit is
-interrupted; results are cut at a row limit. Every refusal is a German message.
+Both routes share this code. A query is first checked by DuckDB's parser (`pipelines.sqlguard`:
+exactly one read statement, no function that discloses the server), then run **outside the
+calling process** in a worker of its own (`pipelines.sqlworker`): the warehouse attached
+read-only through a link in a private directory, external access off, memory, threads,
+temporary files and time limited and the configuration locked, and an OS limit on the worker's
+address space. A runaway query can only end its worker, never the server. Results are cut at a
+row limit; every refusal is a German message that names no server path.
 """
 
 from __future__ import annotations
 
-import threading
+import io
+import json
+import logging
+import os
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import polars as pl
 
-from pipelines.errors import XRegionError
+from pipelines import PROJECT_ROOT
+from pipelines.duck import connect_readonly
 from pipelines.german import fmt_value
-from pipelines.duck import attach_readonly, connect_readonly
+from pipelines.sqlguard import READ_ONLY_HINT, QueryRefused, check_statement
+
+__all__ = ["EXAMPLES", "QueryRefused", "QueryResult", "Limits", "run_query", "export_parquet"]
 
 DEFAULT_TIMEOUT_S = 20.0
 DEFAULT_MAX_ROWS = 100_000
@@ -47,68 +56,102 @@ EXAMPLES = {
 }
 
 
-class QueryRefused(XRegionError):
-    """The SQL console did not run or finish a query."""
-
-
 @dataclass
 class QueryResult:
     frame: pl.DataFrame
     truncated: bool  # more rows than the limit existed
 
 
-def guarded_connection(db_path: Path) -> duckdb.DuckDBPyConnection:
-    """A database instance of its own (in memory, the warehouse attached read-only): the locked
-    settings must not reach the app's shared connection to the same file."""
-    con = attach_readonly(db_path)
-    con.execute("SET search_path = 'warehouse.marts,warehouse.main'")
-    con.execute("SET enable_external_access = false")
-    con.execute("SET lock_configuration = true")  # the query cannot switch the above back on
-    return con
+@dataclass(frozen=True)
+class Limits:
+    timeout_s: float = DEFAULT_TIMEOUT_S
+    max_rows: int = DEFAULT_MAX_ROWS
+    memory_mb: int = 1024  # DuckDB's memory_limit in the worker
+    threads: int = 2
+    temp_mb: int = 1024  # spill files
+    address_space_mb: int = 4096  # the OS limit of the worker process (DuckDB, spatial, Arrow)
 
 
 def run_query(
-    db_path: Path, sql: str, timeout_s: float = DEFAULT_TIMEOUT_S, max_rows: int = DEFAULT_MAX_ROWS
-) -> QueryResult:
-    if not sql.strip():
-        raise QueryRefused("Bitte eine SQL-Abfrage eingeben.")
+    db_path: Path, sql: str, timeout_s: float = DEFAULT_TIMEOUT_S, max_rows: int = DEFAULT_MAX_ROWS,
+    limits: Limits | None = None,
+) -> QueryResult:  # fmt: skip
+    limits = limits or Limits(timeout_s=timeout_s, max_rows=max_rows)
+    check_statement(sql)
     if not db_path.exists():
         raise QueryRefused("Es gibt noch keinen Datenbestand.", "Erst `xregion refresh` ausführen.")
-    con = guarded_connection(db_path)
-    timer = threading.Timer(timeout_s, con.interrupt)
-    timer.start()
+    order = {
+        "db_path": str(db_path.resolve()), "sql": sql, "timeout_s": limits.timeout_s, "max_rows": limits.max_rows,
+        "memory_mb": limits.memory_mb, "threads": limits.threads, "temp_mb": limits.temp_mb,
+        "address_space_mb": limits.address_space_mb,
+    }  # fmt: skip
     try:
-        cursor = con.execute(sql)
-        if cursor.description is None:
-            return QueryResult(pl.DataFrame(), False)
-        columns = [d[0] for d in cursor.description]
-        rows = cursor.fetchmany(max_rows + 1)
-    except duckdb.InterruptException:
+        done = subprocess.run(
+            [sys.executable, "-m", "pipelines.sqlworker"],
+            input=json.dumps(order).encode("utf-8"),
+            capture_output=True,
+            timeout=limits.timeout_s + WORKER_GRACE_S,
+            cwd=PROJECT_ROOT,
+            env=_worker_env(),
+        )
+    except subprocess.TimeoutExpired:
+        raise _interrupted(limits.timeout_s) from None
+    header_line, _, payload = done.stdout.partition(b"\n")
+    try:
+        header = json.loads(header_line.decode("utf-8"))
+    except ValueError:
+        log.error("SQL-Arbeitsprozess ohne Antwort (Exit %s): %s", done.returncode, done.stderr.decode(errors="replace")[-2000:])
         raise QueryRefused(
-            f"Die Abfrage wurde nach {fmt_value(timeout_s)} Sekunden abgebrochen.",
+            "Die Abfrage brauchte mehr Speicher, als der Konsole zusteht, und wurde beendet."
+            if done.returncode != 0 else "Die Abfrage lieferte keine Antwort.",
             "Schränken Sie sie ein (WHERE, LIMIT) oder fassen Sie zusammen (GROUP BY).",
         ) from None
-    except duckdb.Error as exc:
-        raise QueryRefused(_explain(exc), "Die Konsole liest nur; Dateien, Netz und Änderungen sind gesperrt.") from None
-    finally:
-        timer.cancel()
-        con.close()
-    truncated = len(rows) > max_rows
-    frame = pl.DataFrame(rows[:max_rows], schema=_unique(columns), orient="row", infer_schema_length=None)
-    return QueryResult(frame, truncated)
+    if not header["ok"]:
+        raise _refusal(header, limits, db_path)
+    frame = pl.read_ipc_stream(io.BytesIO(payload)) if payload else pl.DataFrame()
+    return QueryResult(frame, header["truncated"])
 
 
-def _unique(columns: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    out = []
-    for name in columns:
-        seen[name] = seen.get(name, 0) + 1
-        out.append(name if seen[name] == 1 else f"{name}_{seen[name]}")
-    return out
+WORKER_GRACE_S = 10.0  # start-up of the worker, beyond the query's own time limit
+log = logging.getLogger(__name__)
 
 
-def _explain(exc: duckdb.Error) -> str:
-    text = str(exc).splitlines()[0]
+def _worker_env() -> dict[str, str]:
+    # nothing of the server's environment (secrets, proxy settings) reaches the worker
+    keep = ("PATH", "LANG", "LC_ALL", "PYTHONPATH", "VIRTUAL_ENV", "SYSTEMROOT", "TZ")
+    return {k: v for k, v in os.environ.items() if k in keep} | {"HOME": "/nonexistent"}
+
+
+def _interrupted(timeout_s: float) -> QueryRefused:
+    return QueryRefused(
+        f"Die Abfrage wurde nach {fmt_value(timeout_s)} Sekunden abgebrochen.",
+        "Schränken Sie sie ein (WHERE, LIMIT) oder fassen Sie zusammen (GROUP BY).",
+    )
+
+
+def _refusal(header: dict, limits: Limits, db_path: Path) -> QueryRefused:
+    if header.get("interrupted"):
+        return _interrupted(limits.timeout_s)
+    if header.get("out_of_memory"):
+        return QueryRefused(
+            f"Die Abfrage brauchte mehr als {fmt_value(limits.memory_mb)} MB Arbeitsspeicher und wurde abgebrochen.",
+            "Schränken Sie sie ein (WHERE, LIMIT) oder fassen Sie zusammen (GROUP BY).",
+        )
+    if "duckdb_error" in header:
+        return QueryRefused(_scrub(_explain(header["duckdb_error"]), db_path), READ_ONLY_HINT)
+    return QueryRefused(_scrub(header["message"], db_path), header.get("hint", ""))
+
+
+def _scrub(text: str, db_path: Path) -> str:
+    """No server path in a message: the warehouse, its directory, the project, the Python prefix."""
+    for path in sorted({str(db_path.resolve()), str(db_path.resolve().parent), str(PROJECT_ROOT), sys.prefix,
+                        sys.base_prefix, str(Path.home())}, key=len, reverse=True):  # fmt: skip
+        if len(path) > 1:
+            text = text.replace(path, "…")
+    return text
+
+
+def _explain(text: str) -> str:
     lowered = text.lower()
     if "read-only" in lowered or "read only" in lowered:
         return f"Nur lesende Abfragen sind erlaubt ({text})."
