@@ -60,14 +60,17 @@ def saved() -> list[str]:
 
 
 def load(slug: str) -> Report:
+    """A saved report by its name. Only the names of saved reports are accepted (a name from a
+    URL never becomes a path of its own); messages name the report, never a server path."""
+    if slug not in saved():
+        raise XRegionError(f"Den Bericht „{slug[:80]}“ gibt es nicht.", f"Gespeicherte Berichte: {', '.join(saved()) or 'keine'}.")
     path = reports_dir() / f"{slug}.json"
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise XRegionError(f"Den Bericht „{slug}“ gibt es nicht.", f"Gespeicherte Berichte: {', '.join(saved()) or 'keine'}.") from None
-    except json.JSONDecodeError as exc:
-        raise XRegionError(f"Die Berichtsdatei {path} ist beschädigt ({exc}).") from None
-    return Report(raw["title"], raw.get("notes", ""), [Item(**i) for i in raw.get("items", [])])
+        return Report(raw["title"], raw.get("notes", ""), [Item(**i) for i in raw.get("items", [])])
+    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise XRegionError(f"Die Berichtsdatei „{slug}“ ist beschädigt ({type(exc).__name__}).",
+                           "Den Bericht neu zusammenstellen und speichern.") from None
 
 
 def draft(state) -> Report:

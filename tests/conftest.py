@@ -69,3 +69,14 @@ def statistics(app_env, tmp_path):
 
     import_files(load_settings(), itnrw_tables.write_catalogue_tables(tmp_path))
     return app_env
+
+
+@pytest.fixture
+def as_role(monkeypatch):
+    """Pretend sign-in is configured and this role is signed in."""
+    from dashboard import auth
+
+    def sign_in(role: str):
+        monkeypatch.setattr(auth, "identity", lambda: auth.Identity(f"test-{role}", f"{role}@kreis.example", role, False))
+
+    return sign_in

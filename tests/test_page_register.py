@@ -98,17 +98,6 @@ def test_every_page_of_the_demo_says_beispieldaten(env, monkeypatch):
     assert any("verzögert" in w.value for w in funding.warning)  # the demo has towns off plan
 
 
-@pytest.fixture
-def as_role(monkeypatch):
-    """Pretend sign-in is configured and this role is signed in."""
-    from dashboard import auth
-
-    def sign_in(role: str):
-        monkeypatch.setattr(auth, "identity", lambda: auth.Identity(f"test-{role}", f"{role}@kreis.example", role, False))
-
-    return sign_in
-
-
 def test_a_viewer_sees_no_editing_controls(register_env, as_role):
     as_role("viewer")
     at = page("verwaltung")

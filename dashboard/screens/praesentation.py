@@ -6,9 +6,11 @@ The URL carries the state (`?bericht=<name>&folie=<n>`), so a link opens the sam
 
 from __future__ import annotations
 
+import html
+
 import streamlit as st
 
-from dashboard import data, export, reports, ui, views
+from dashboard import auth, data, export, reports, ui, views
 from pipelines.errors import XRegionError
 
 FULL_SCREEN_CSS = """
@@ -17,23 +19,28 @@ FULL_SCREEN_CSS = """
 [data-testid="stToolbar"] {display: none !important;}
 .block-container {padding-top: 1rem !important; max-width: 100% !important;}
 h2 {font-size: 2.6rem !important; color: #000 !important;}
-.xr-slide-foot, .xr-slide-foot p {font-size: 1.15rem !important; color: #222 !important;}
+.xr-slide-foot, .xr-slide-foot p, .st-key-xr_slide_note p {font-size: 1.15rem !important; color: #222 !important;}
 </style>
 """
+
+
+def _slide_number(text: str | None) -> int:
+    """`?folie=` as a slide number; anything else opens the first slide."""
+    return int(text) if text and text.isdecimal() and len(text) < 6 else 1
 
 
 def _present(slug: str) -> None:
     try:
         report = reports.load(slug)
     except XRegionError as exc:
-        st.error(exc.message)
+        st.error(f"{exc.message} {exc.hint}".strip())
         return
     built = reports.build_views(report)
     if not built:
         st.info("Der Bericht enthält noch keine Grafiken.")
         return
     st.markdown(FULL_SCREEN_CSS, unsafe_allow_html=True)
-    number = min(max(int(st.query_params.get("folie", 1)), 1), len(built))
+    number = min(max(_slide_number(st.query_params.get("folie")), 1), len(built))
     item, view, problem = built[number - 1]
     st.header(item.title, anchor=False)
     if view is None:
@@ -41,9 +48,11 @@ def _present(slug: str) -> None:
     else:
         st.vega_lite_chart(export.for_projector(view.chart), width="stretch", key=f"slide_{number}")
         footer = view.meta.source_line + (" · BEISPIELDATEN" if data.is_demo() else "")
-        st.markdown(f'<p class="xr-slide-foot">{footer}</p>', unsafe_allow_html=True)
+        st.markdown(f'<p class="xr-slide-foot">{html.escape(footer)}</p>', unsafe_allow_html=True)
     if item.note:
-        st.markdown(f'<p class="xr-slide-foot">{item.note}</p>', unsafe_allow_html=True)
+        # notes are Markdown written by people: never rendered as HTML
+        with st.container(key="xr_slide_note"):
+            st.markdown(item.note)
     back, counter, forward, leave = st.columns([1, 1, 1, 1])
     if back.button("◀ Zurück", disabled=number <= 1, use_container_width=True):
         st.query_params["folie"] = str(number - 1)
@@ -56,6 +65,17 @@ def _present(slug: str) -> None:
     if leave.button("Beenden", use_container_width=True):
         st.query_params.clear()
         st.rerun()
+
+
+def save_report(draft: reports.Report) -> None:
+    """Saving (and overwriting) a shared report needs the editor role, checked on the server."""
+    try:
+        auth.require("editor", "Das Speichern eines Berichts")
+    except auth.PermissionDenied as exc:
+        st.error(f"{exc.message} {exc.hint}")
+        return
+    path = reports.save(draft)
+    st.success(f"Gespeichert als „{path.stem}“.")
 
 
 def _builder() -> None:
@@ -80,9 +100,10 @@ def _builder() -> None:
                 st.rerun()
             item.note = st.text_input("Notiz (Sprechertext)", value=item.note, key=f"item_note_{i}")
             st.caption(f"{views.TITLES.get(item.view, item.view)} · {item.params}")
-    if draft.items and st.button("Bericht speichern", type="primary"):
-        path = reports.save(draft)
-        st.success(f"Gespeichert als „{path.stem}“.")
+    may_save = auth.allowed("editor")
+    if draft.items and st.button("Bericht speichern", type="primary", disabled=not may_save,
+                                 help=None if may_save else "Berichte speichern dürfen Bearbeiterinnen und Bearbeiter."):  # fmt: skip
+        save_report(draft)
 
     st.subheader("Gespeicherte Berichte")
     names = reports.saved()

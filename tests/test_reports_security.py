@@ -1,0 +1,66 @@
+"""Shared reports: only editors save or overwrite them, notes are Markdown (never HTML), and a
+report name from the URL is only ever a saved report's name."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard import reports
+from tests.test_export import series
+
+HOSTILE_NOTE = '<style>body{display:none}</style><iframe src="https://example.org"></iframe><form><input type="password"></form> **fett**'
+
+
+def presentation(query: dict | None = None) -> AppTest:
+    at = AppTest.from_string("from dashboard.screens import praesentation\npraesentation.render()", default_timeout=60)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    return at.run()
+
+
+@pytest.fixture
+def quarterly(statistics):
+    report = reports.Report("Quartalsbericht", "Für den Kreistag",
+                            [reports.Item("indikator_verlauf", series().params, "Arbeitslose", HOSTILE_NOTE)])  # fmt: skip
+    reports.save(report)
+    return report
+
+
+def test_a_viewer_cannot_overwrite_a_shared_report(quarterly, as_role, monkeypatch):
+    from dashboard.screens import praesentation
+
+    as_role("viewer")
+    before = (reports.reports_dir() / "quartalsbericht.json").read_bytes()
+    errors = []
+    monkeypatch.setattr(praesentation.st, "error", errors.append)
+    praesentation.save_report(reports.Report("Quartalsbericht", "GEFÄLSCHT", quarterly.items))
+    assert (reports.reports_dir() / "quartalsbericht.json").read_bytes() == before
+    assert errors and "nicht erlaubt" in errors[0]
+    as_role("editor")
+    monkeypatch.setattr(praesentation.st, "success", lambda *_: None)
+    praesentation.save_report(reports.Report("Quartalsbericht", "Neu", quarterly.items))
+    assert reports.load("quartalsbericht").notes == "Neu"
+
+
+def test_notes_are_markdown_not_html(quarterly):
+    at = presentation({"bericht": "quartalsbericht", "folie": "1"})
+    assert not at.exception
+    with_html = [m for m in at.markdown if m.proto.allow_html]
+    assert with_html and not any("<iframe" in m.value or "<form" in m.value or "display:none" in m.value
+                                 for m in with_html)  # fmt: skip
+    assert any(HOSTILE_NOTE == m.value and not m.proto.allow_html for m in at.markdown)
+
+
+@pytest.mark.parametrize("name", ["../raw/bkg/manifest", "../../xregion", "/etc/passwd", "gibt-es-nicht"])
+def test_only_saved_reports_open_from_the_url(quarterly, name):
+    at = presentation({"bericht": name})
+    assert not at.exception
+    assert "gibt es nicht" in at.error[0].value and "quartalsbericht" in at.error[0].value
+
+
+@pytest.mark.parametrize("slide", ["abc", "-1", "99999999999", "1.5", ""])
+def test_an_odd_slide_number_opens_the_first_slide(quarterly, slide):
+    at = presentation({"bericht": "quartalsbericht", "folie": slide})
+    assert not at.exception
+    assert at.header[0].value == "Arbeitslose"
