@@ -235,7 +235,7 @@ def test_an_editor_enters_a_measurement_and_the_status_follows(browser, app_for_
         assert metric_value(page, "Ziel erreicht") == "0"
     with clean_page(browser, app_for_editing, "verwaltung", "Verwaltung", "verwaltung-messwert") as page:
         form = page.locator('[data-testid="stForm"]')
-        form.get_by_label("Wert").fill("2")
+        form.get_by_role("textbox", name="Wert", exact=True).fill("2")
         form.get_by_role("button", name="Messwert speichern").click()
         page.get_by_text("Alle Seiten zeigen den neuen Stand").wait_for(timeout=60_000)
     # a new page load (through the start page: sub-page URLs reloaded directly hit streamlit#7074)

@@ -108,7 +108,7 @@ def test_export_of_a_saved_report_from_the_command_line(statistics, tmp_path):
 def test_register_charts_export_with_their_source(statistics, tmp_path):
     from tests.support import register_fixtures as rf
 
-    import_files(load_settings(), [rf.workbook(tmp_path / "register.xlsx")])
+    import_files(load_settings(), [rf.workbook(tmp_path / "register.xlsx")], replace=True)
     for view in (views.funding("P1", "05762004"), views.kpi_history("K1")):
         svg = export.svg(export.printable(view.chart, view.meta))
         assert "Quelle: Projektregister des Kreises" in svg and view.meta.title in svg

@@ -16,7 +16,7 @@ from tests.test_app import texts
 def register_env(env, monkeypatch, tmp_path):
     for key, value in env.items():
         monkeypatch.setenv(key, value)
-    import_files(load_settings(), [rf.workbook(tmp_path / "register.xlsx")])
+    import_files(load_settings(), [rf.workbook(tmp_path / "register.xlsx")], replace=True)
     return env
 
 
@@ -50,7 +50,7 @@ def test_foerdermittel_shows_programme_totals_and_towns(register_env):
 def test_the_quick_form_saves_a_measurement_and_rebuilds(register_env):
     at = page("verwaltung")
     assert not at.exception
-    at.number_input[0].set_value(10.0)
+    at.text_input[0].set_value("10")
     at.button[0].click().run()  # "Messwert speichern" (form submit)
     assert not at.exception
     assert "Alle Seiten zeigen den neuen Stand" in at.success[0].value
@@ -150,3 +150,38 @@ def test_undo_checks_the_role_too(register_env, as_role, monkeypatch):
     as_role("editor")
     verwaltung._undo(before[0]["change_set"], {"towns"})  # structure: admins only
     assert "nicht erlaubt" in errors[1] and store.history() == before
+
+
+@pytest.mark.parametrize(("typed", "stored"), [("1,5", 1.5), ("1.234,56", 1234.56), ("5.600.000", 5_600_000.0), ("12", 12.0)])
+def test_the_quick_form_reads_german_numbers(register_env, typed, stored):
+    at = page("verwaltung")
+    at.text_input[0].set_value(typed)
+    at.button[0].click().run()
+    assert not at.exception and at.success, [e.value for e in at.error]
+    values = [r["value"] for _, _, r in RegisterStore(load_settings().register_store).records("measurements")]
+    assert stored in values
+
+
+@pytest.mark.parametrize(("typed", "message"), [("2.500", "mehrdeutig (2500 oder 2,5?)"), ("1.5", "keine Zahl in deutscher"),
+                                                ("viele", "keine Zahl"), ("", "Pflichtfeld")])  # fmt: skip
+def test_the_quick_form_refuses_what_it_cannot_read(register_env, typed, message):
+    before = RegisterStore(load_settings().register_store).records("measurements")
+    at = page("verwaltung")
+    at.text_input[0].set_value(typed)
+    at.button[0].click().run()
+    assert not at.exception
+    assert message in at.error[0].value
+    assert RegisterStore(load_settings().register_store).records("measurements") == before
+
+
+def test_two_editors_in_the_quick_form_cannot_overwrite_each_other(register_env):
+    first, second = page("verwaltung"), page("verwaltung")  # both forms shown before either saves
+    first.text_input[0].set_value("7")
+    first.button[0].click().run()
+    assert first.success
+    second.text_input[0].set_value("9")
+    second.button[0].click().run()
+    assert not second.exception
+    assert "gibt es schon" in second.error[0].value or "inzwischen" in second.error[0].value
+    values = [r["value"] for _, _, r in RegisterStore(load_settings().register_store).records("measurements")]
+    assert 7.0 in values and 9.0 not in values

@@ -24,7 +24,7 @@ SOURCES = [itnrw.SOURCE, register.SOURCE]
 @pytest.fixture
 def imported(settings, tmp_path):
     """A warehouse built with the fixture register imported (replacing the committed one)."""
-    import_files(settings, [rf.workbook(tmp_path / "register.xlsx")], sources=SOURCES)
+    import_files(settings, [rf.workbook(tmp_path / "register.xlsx")], sources=SOURCES, replace=True)
     return settings
 
 
@@ -121,7 +121,7 @@ def test_a_missing_sheet_and_a_missing_column_are_named(tmp_path):
     book.save(path)
     _, problems = read_workbook(path.read_bytes(), "short.xlsx")
     texts = [str(p) for p in problems]
-    assert "Blatt „Zuweisungen“: das Blatt fehlt" in texts
+    assert any(t.startswith("Blatt „Zuweisungen“: das Blatt fehlt; gefunden: „Gebiete“") for t in texts)
     assert "Blatt „Messwerte“, Zeile 1, Spalte „Wert“: die Spalte fehlt" in texts
 
 
@@ -152,7 +152,7 @@ def test_concurrent_saves_from_two_processes_lose_nothing(imported):
         "from pipelines.register.store import RegisterStore, Change\n"
         "s = RegisterStore(Path(sys.argv[1]))\n"
         "for i in range(20):\n"
-        "    s.apply([Change('measurements', None, {'kpi': 'K1', 'date': date(2030, 1 + int(sys.argv[2]), 1 + i),"
+        "    s.apply([Change('measurements', None, {'kpi': 'K1', 'date': date(2020, 1 + int(sys.argv[2]), 1 + i),"
         " 'value': float(i), 'source': None}, None)], 'p' + sys.argv[2], 'parallel')\n"
     )
     procs = [subprocess.Popen([sys.executable, "-c", script, str(imported.register_store), str(n)]) for n in (0, 1)]
@@ -250,7 +250,7 @@ def test_kpi_status_at_its_boundaries(settings, tmp_path, direction, baseline, t
                            target_year=2026)  # fmt: skip
     # 2025-01-01 lies half way between the baseline (2024) and the target year (2026)
     recs["measurements"] = [] if measured is None else [{"kpi": "K1", "date": date(2025, 1, 1), "value": measured}]
-    import_files(settings, [rf.workbook(tmp_path / "kpi.xlsx", recs)], sources=SOURCES)
+    import_files(settings, [rf.workbook(tmp_path / "kpi.xlsx", recs)], sources=SOURCES, replace=True)
     got = rows(settings, "SELECT status, status_label, expected_value FROM marts.kpi_progress WHERE kpi_id = 'K1'")
     assert got[0][0] == status
     if measured is not None and status not in ("erreicht",):
@@ -293,3 +293,116 @@ def test_the_template_has_every_sheet_and_selection_lists(tmp_path):
     assert status and "Umsetzung" in status[0].formula1
     fields = [v for v in book["Kennzahlen"].data_validations.dataValidation if "D2" in str(v.sqref)]
     assert fields and "Handlungsfelder" in fields[0].formula1
+
+
+
+def _with_measurement(tmp_path, cell: str, value) -> bytes:
+    from openpyxl import load_workbook
+
+    path = rf.workbook(tmp_path / "register.xlsx")
+    book = load_workbook(path)
+    book["Messwerte"][cell] = value
+    book.save(path)
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("cell", "value", "message"),
+    [("C2", "2.500", "mehrdeutig (2500 oder 2,5?)"), ("C2", "1.5", "keine Zahl in deutscher Schreibweise"),
+     ("B2", "31.12.2024 geplant", "ist kein Datum"), ("B2", "2062-01-01", "in der Zukunft"),
+     ("C2", "=A1*2", "Formel ohne gespeicherten Wert")],
+)  # fmt: skip
+def test_ambiguous_register_values_are_refused_not_guessed(tmp_path, cell, value, message):
+    from pipelines.register.validate import validate
+
+    data, problems = read_workbook(_with_measurement(tmp_path, cell, value), "register.xlsx")
+    problems += validate(data) if not problems else []
+    assert any(message in str(p) and "Messwerte" in str(p) for p in problems), problems
+
+
+def test_macro_workbooks_and_zip_bombs_are_refused(tmp_path):
+    import zipfile
+
+    content = rf.workbook(tmp_path / "r.xlsx").read_bytes()
+    _, problems = read_workbook(content, "register.xlsm")
+    assert "Makros" in str(problems[0])
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("xl/worksheets/sheet1.xml", b"<a>" + b" " * (60 * 1024 * 1024) + b"</a>")
+    _, problems = read_workbook(bomb.read_bytes(), "bomb.xlsx")
+    assert "zu groß" in str(problems[0])
+
+
+def test_a_broken_or_hostile_sheet_is_a_problem_not_a_traceback(tmp_path):
+    import zipfile
+
+    path = rf.workbook(tmp_path / "r.xlsx")
+    broken = tmp_path / "broken.xlsx"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(broken, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "xl/worksheets/sheet2.xml":
+                data = (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;">]>'
+                        b"<worksheet>&b;</worksheet>")  # fmt: skip
+            dst.writestr(item, data)
+    _, problems = read_workbook(broken.read_bytes(), "broken.xlsx")
+    assert problems and any("beschädigt" in str(p) or "nicht lesbar" in str(p) or "keine lesbare" in str(p) for p in problems)
+
+
+def test_an_import_that_would_empty_the_register_needs_replace(imported, tmp_path):
+    from pipelines.register.workbook import write_workbook
+
+    before = {n: RegisterStore(imported.register_store).records(n) for n in ENTITIES}
+    template = tmp_path / "vorlage.xlsx"
+    write_workbook(template, {"towns": rf.records()["towns"]})  # the empty template, towns only
+    with pytest.raises(XRegionError) as caught:
+        import_files(imported, [template], sources=SOURCES)
+    assert "würde 13 von 16 Einträgen des Registers löschen" in caught.value.message
+    assert "--replace" in caught.value.hint
+    assert {n: RegisterStore(imported.register_store).records(n) for n in ENTITIES} == before
+    import_files(imported, [template], sources=SOURCES, replace=True)
+    assert RegisterStore(imported.register_store).records("measures") == []
+
+
+@pytest.mark.parametrize("interrupt", [KeyboardInterrupt(), RuntimeError("Query interrupted")])
+def test_an_interrupted_import_changes_neither_register_nor_raw_files(imported, tmp_path, monkeypatch, interrupt):
+    from pipelines.rawstore import RawStore
+
+    before = [r for _, _, r in RegisterStore(imported.register_store).records("measures")]
+    manifest = RawStore(imported.raw_dir).snapshot(["register", "itnrw"])
+    recs = rf.records()
+    recs["measures"][0]["title"] = "Dorfladen (geändert)"
+
+    def interrupted(*args, **kwargs):
+        raise interrupt
+
+    monkeypatch.setattr("pipelines.refresh.build_warehouse", interrupted)
+    table = tmp_path / "12411-15i.csv"
+    table.write_bytes(__import__("tests.support.itnrw_tables", fromlist=["x"]).population_table(scale=2))
+    with pytest.raises(type(interrupt)):
+        import_files(imported, [rf.workbook(tmp_path / "neu.xlsx", recs), table], sources=SOURCES)
+    assert [r for _, _, r in RegisterStore(imported.register_store).records("measures")] == before
+    assert RawStore(imported.raw_dir).snapshot(["register", "itnrw"]) == manifest
+
+
+def test_ctrl_c_on_the_command_line_says_nothing_changed(monkeypatch, capsys):
+    from pipelines import cli
+
+    def interrupted():
+        raise RuntimeError("Query interrupted")
+
+    monkeypatch.setattr(cli, "app", interrupted)
+    with pytest.raises(SystemExit) as leaving:
+        cli.main()
+    assert leaving.value.code == 130
+    err = capsys.readouterr().err
+    assert "Abgebrochen – nichts geändert" in err and "RuntimeError" not in err
+
+
+def test_the_browser_never_gets_error_details():
+    import tomllib
+
+    from pipelines import PROJECT_ROOT
+
+    config = tomllib.loads((PROJECT_ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["client"]["showErrorDetails"] == "none"

@@ -177,26 +177,33 @@ def _rebuild(done: str) -> None:
     st.rerun()
 
 
+FORM_VERSIONS = "messwert_versions"
+
+
 def _measurement_form() -> None:
     kpis = {k: r for k, _, r in store().records("kpis")}
     if not kpis:
         st.caption("Noch keine Kennzahlen angelegt.")
         return
-    with st.form("messwert", clear_on_submit=True):
+    # the versions as the form was shown: a measurement someone else saved meanwhile is not
+    # silently overwritten (the store refuses a stale version, as in the table editor)
+    shown = st.session_state.setdefault(FORM_VERSIONS, {k: v for k, v, _ in store().records("measurements")})
+    with st.form("messwert", clear_on_submit=True, enter_to_submit=False):
         kpi = st.selectbox("Kennzahl", list(kpis), format_func=lambda k: f"{k} · {kpis[k]['title']} ({kpis[k]['unit']})")
         when = st.date_input("Datum", value=date.today(), format="DD.MM.YYYY")
-        value = st.number_input("Wert", value=None, step=1.0, format="%.2f")
+        text = st.text_input("Wert", placeholder="z. B. 1,5 oder 1.234,56", help="Deutsche Schreibweise: Komma für Dezimalstellen.")
         note = st.text_input("Quelle / Bemerkung")
         submitted = st.form_submit_button("Messwert speichern", type="primary")
     if submitted:
-        if value is None:
-            st.error("Nicht gespeichert: Bitte einen Wert eingeben.")
+        try:
+            value = parse_value(next(f for f in ENTITIES["measurements"].fields if f.name == "value"), text)
+        except ValueProblem as exc:
+            st.error(f"Nicht gespeichert: Wert {exc}.")
             return
         record = {"kpi": kpi, "date": when, "value": value, "source": note or None}
         key = ENTITIES["measurements"].key_of(record)
-        existing = {k: v for k, v, _ in store().records("measurements")}
-        change = Change("measurements", key if key in existing else None, record, existing.get(key))
-        _save([change], "Messwert erfasst", ["snapshot_measurements", "editor_measurements"])
+        change = Change("measurements", key if key in shown else None, record, shown.get(key))
+        _save([change], "Messwert erfasst", ["snapshot_measurements", "editor_measurements", FORM_VERSIONS])
 
 
 def _history() -> None:

@@ -137,7 +137,10 @@ class ValueProblem(ValueError):
 
 
 _GERMAN_NUMBER = re.compile(r"^-?\d{1,3}(\.\d{3})*(,\d+)?$|^-?\d+(,\d+)?$")
-_PLAIN_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+_PLAIN_NUMBER = re.compile(r"^-?\d+$")
+# one dot before exactly three digits, no comma: 2.500 is 2500 in German and 2.5 in English
+_AMBIGUOUS_NUMBER = re.compile(r"^-?\d{1,3}\.\d{3}$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]00:00(:00)?)?$")
 _GERMAN_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 
 
@@ -175,11 +178,17 @@ def _number(raw: Any) -> float:
     if isinstance(raw, (int, float)):
         return float(raw)
     text = str(raw).strip().replace("\u00a0", "").replace(" ", "").removesuffix("€").removesuffix("%")
+    if _AMBIGUOUS_NUMBER.match(text):
+        whole, part = text.replace("-", "").split(".")
+        raise ValueProblem(
+            f"„{raw}“ ist mehrdeutig ({whole}{part} oder {whole},{part.rstrip('0') or '0'}?) – bitte ohne Tausenderpunkt "
+            f"({whole}{part}) oder mit Komma ({whole},{part.rstrip('0') or '0'}) schreiben"
+        )
     if _GERMAN_NUMBER.match(text):
         return float(text.replace(".", "").replace(",", "."))
     if _PLAIN_NUMBER.match(text):
         return float(text)
-    raise ValueProblem(f"„{raw}“ ist keine Zahl (Format 1.234,56)")
+    raise ValueProblem(f"„{raw}“ ist keine Zahl in deutscher Schreibweise (Format 1.234,56)")
 
 
 def _date(raw: Any) -> date:
@@ -193,10 +202,12 @@ def _date(raw: Any) -> date:
             return date(int(m[3]), int(m[2]), int(m[1]))
         except ValueError:
             raise ValueProblem(f"„{text}“ ist kein gültiges Datum") from None
+    if not _ISO_DATE.match(text):  # "2024-12-31 geplant" is not a date: nothing is cut off
+        raise ValueProblem(f"„{text}“ ist kein Datum (Format 31.12.2024)")
     try:
         return date.fromisoformat(text[:10])
     except ValueError:
-        raise ValueProblem(f"„{text}“ ist kein Datum (Format 31.12.2024)") from None
+        raise ValueProblem(f"„{text}“ ist kein gültiges Datum") from None
 
 
 def to_json(value: Any) -> Any:

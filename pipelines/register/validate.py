@@ -7,8 +7,13 @@ normalised here to keys (Kürzel, AGS), so the store and the warehouse join on k
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date, timedelta
 
 from pipelines.register.model import ENTITIES, WHOLE_KREIS, Dataset, Problem
+
+
+# a measurement is a value that was observed: a date far ahead is a typing error (2062 for 2026)
+MEASUREMENT_FUTURE_DAYS = 31
 
 
 def validate(data: Dataset) -> list[Problem]:
@@ -87,6 +92,11 @@ def validate(data: Dataset) -> list[Problem]:
             wanted = k["target_value"] - k["baseline_value"]
             if (k.get("direction") == "steigen" and wanted <= 0) or (k.get("direction") == "sinken" and wanted >= 0):
                 add("kpis", i, "target_value", f"der Zielwert passt nicht zur gewünschten Richtung „{k['direction']}“")
+
+    latest = date.today() + timedelta(days=MEASUREMENT_FUTURE_DAYS)
+    for i, m in enumerate(data.records["measurements"]):
+        if m.get("date") and m["date"] > latest:
+            add("measurements", i, "date", f"liegt mehr als {MEASUREMENT_FUTURE_DAYS} Tage in der Zukunft (Tippfehler?)")
 
     for i, p in enumerate(data.records["supply_points"]):
         if p.get("lat") is not None and not -90 <= p["lat"] <= 90:

@@ -32,40 +32,89 @@ def looks_like_register(content: bytes) -> bool:
     return ENTITIES["measures"].sheet in names and ENTITIES["fields"].sheet in names
 
 
+# An .xlsx is a ZIP of XML: a small file can expand to gigabytes (a 1.7 MB workbook to 450 MB
+# of XML took minutes and GBs before). A register is a few hundred rows.
+MAX_UNPACKED_BYTES = 50 * 1024 * 1024
+MAX_EXPANSION = 200
+
+
+def _refuse_oversized_or_macro(content: bytes, filename: str) -> Problem | None:
+    import zipfile
+
+    try:
+        archive = zipfile.ZipFile(BytesIO(content))
+    except zipfile.BadZipFile:
+        return Problem(filename, None, None, "keine lesbare Excel-Datei (kein gültiges .xlsx-Archiv)")
+    names = archive.namelist()
+    if filename.lower().endswith((".xlsm", ".xltm")) or any(n.lower().endswith("vbaproject.bin") for n in names):
+        return Problem(filename, None, None, "Arbeitsmappen mit Makros (.xlsm) werden nicht eingelesen; bitte als .xlsx speichern")
+    unpacked = sum(i.file_size for i in archive.infolist())
+    packed = max(1, sum(i.compress_size for i in archive.infolist()))
+    if unpacked > MAX_UNPACKED_BYTES or unpacked / packed > MAX_EXPANSION:
+        return Problem(
+            filename, None, None,
+            f"die Arbeitsmappe ist entpackt {unpacked // (1024 * 1024)} MB groß (erlaubt: {MAX_UNPACKED_BYTES // (1024 * 1024)} MB); "
+            "für ein Projektregister ist das zu groß – ist es die richtige Datei?",
+        )  # fmt: skip
+    return None
+
+
 def read_workbook(content: bytes, filename: str) -> tuple[Dataset, list[Problem]]:
+    if refused := _refuse_oversized_or_macro(content, filename):
+        return Dataset(), [refused]
     try:
         book = load_workbook(BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:
+        formulas = load_workbook(BytesIO(content), read_only=True, data_only=False)
+    except Exception as exc:  # noqa: BLE001 - any damage of the archive or its XML
         return Dataset(), [Problem(filename, None, None, f"keine lesbare Excel-Datei ({type(exc).__name__})")]
     data, problems = Dataset(), []
     for name, entity in ENTITIES.items():
         if entity.sheet not in book.sheetnames:
             if not entity.optional:
-                problems.append(Problem(entity.sheet, None, None, "das Blatt fehlt"))
+                found = ", ".join(f"„{n}“" for n in book.sheetnames if n != README_SHEET) or "keine"
+                problems.append(Problem(entity.sheet, None, None, f"das Blatt fehlt; gefunden: {found}"))
             continue
-        rows = book[entity.sheet].iter_rows(values_only=True)
-        header = [str(c).strip() if c is not None else "" for c in next(rows, ())]
-        positions = {}
-        for f in entity.fields:
-            matches = [i for i, h in enumerate(header) if h.lower() == f.header.lower()]
-            if matches:
-                positions[f.name] = matches[0]
-            elif f.required:
-                problems.append(Problem(entity.sheet, 1, f.header, "die Spalte fehlt"))
-        for row_no, row in enumerate(rows, start=2):
-            if all(c is None or (isinstance(c, str) and not c.strip()) for c in row):
-                continue
-            record = {}
-            for f in entity.fields:
-                raw = row[positions[f.name]] if f.name in positions and positions[f.name] < len(row) else None
-                try:
-                    record[f.name] = parse_value(f, raw)
-                except ValueProblem as exc:
-                    problems.append(Problem(entity.sheet, row_no, f.header, str(exc)))
-                    record[f.name] = None
-            data.records[name].append(record)
-            data.rows[name].append(row_no)
+        try:
+            _read_sheet(book, formulas, name, entity, data, problems)
+        except Exception as exc:  # noqa: BLE001 - broken or hostile sheet XML surfaces while iterating
+            problems.append(Problem(entity.sheet, None, None, f"das Blatt ist beschädigt und nicht lesbar ({type(exc).__name__})"))
     return data, problems
+
+
+def _read_sheet(book, formulas, name: str, entity, data: Dataset, problems: list[Problem]) -> None:
+    rows = book[entity.sheet].iter_rows(values_only=True)
+    raw_rows = formulas[entity.sheet].iter_rows(values_only=True)
+    header = [str(c).strip() if c is not None else "" for c in next(rows, ())]
+    next(raw_rows, None)
+    positions = {}
+    for f in entity.fields:
+        matches = [i for i, h in enumerate(header) if h.lower() == f.header.lower()]
+        if matches:
+            positions[f.name] = matches[0]
+        elif f.required:
+            problems.append(Problem(entity.sheet, 1, f.header, "die Spalte fehlt"))
+    for row_no, (row, raw_row) in enumerate(zip(rows, raw_rows), start=2):
+        if all(c is None or (isinstance(c, str) and not c.strip()) for c in row) and not any(
+            isinstance(c, str) and c.startswith("=") for c in raw_row
+        ):
+            continue
+        record = {}
+        for f in entity.fields:
+            at = positions.get(f.name)
+            raw = row[at] if at is not None and at < len(row) else None
+            formula = raw_row[at] if at is not None and at < len(raw_row) else None
+            if raw is None and isinstance(formula, str) and formula.startswith("="):
+                problems.append(Problem(entity.sheet, row_no, f.header, "Formel ohne gespeicherten Wert – die Datei in Excel "
+                                        "öffnen, neu berechnen und speichern"))  # fmt: skip
+                record[f.name] = None
+                continue
+            try:
+                record[f.name] = parse_value(f, raw)
+            except ValueProblem as exc:
+                problems.append(Problem(entity.sheet, row_no, f.header, str(exc)))
+                record[f.name] = None
+        data.records[name].append(record)
+        data.rows[name].append(row_no)
 
 
 def write_workbook(path: Path, records: dict[str, list[dict]] | None = None) -> None:

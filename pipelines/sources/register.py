@@ -13,7 +13,7 @@ import duckdb
 import polars as pl
 
 from pipelines.config import Settings
-from pipelines.errors import ParseError
+from pipelines.errors import ParseError, XRegionError
 from pipelines.frames import execute_with
 from pipelines.progress import Reporter
 from pipelines.rawstore import RawFile, RawStore
@@ -102,10 +102,26 @@ def recognise(filename: str, content: bytes) -> ImportMatch | None:
     return ImportMatch(source=NAME, item="workbook", media=MEDIA, ext="xlsx", description=f"Projektregister ({counts})")
 
 
-def import_workbook(settings: Settings, content: bytes, filename: str, who: str) -> int:
+# an import that would delete more than this share of the register (and more than a handful of
+# records) needs an explicit confirmation: an empty template must not wipe the register by mistake
+REMOVAL_NEEDS_CONFIRMATION = 0.2
+REMOVAL_ALWAYS_OK = 5
+
+
+def import_workbook(settings: Settings, content: bytes, filename: str, who: str, replace: bool = False) -> int:
     """Replace the register by a (validated) workbook; returns the change set id."""
     data = _read_valid(settings, content, filename)
-    return ensure_seeded(settings).replace_all(data, who, f"Import {filename}")
+    store = ensure_seeded(settings)
+    current = {(name, key) for name in ENTITIES for key, _, _ in store.records(name)}
+    incoming = {(name, entity.key_of(r)) for name, entity in ENTITIES.items() for r in data.records[name]}
+    removed = len(current - incoming)
+    if not replace and removed > REMOVAL_ALWAYS_OK and removed > REMOVAL_NEEDS_CONFIRMATION * len(current):
+        raise XRegionError(
+            f"{filename}: der Import würde {removed} von {len(current)} Einträgen des Registers löschen.",
+            "Es wurde nichts geändert. Ist das gewollt (z. B. ein neues Register), den Import mit "
+            "`xregion import --replace <Datei>` bestätigen.",
+        )
+    return store.replace_all(data, who, f"Import {filename}")
 
 
 def load(con: duckdb.DuckDBPyConnection, store: RawStore, files: list[RawFile], settings: Settings) -> None:
