@@ -13,13 +13,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator, Optional
 
+import duckdb
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from pipelines import PROJECT_ROOT
-from pipelines.config import Settings, load_settings
+from pipelines.config import Settings, config_warnings, load_settings
+from pipelines.duck import is_interrupt
 from pipelines.errors import XRegionError
 from pipelines.german import fmt_number
 from pipelines.progress import Reporter
@@ -38,10 +42,10 @@ class ConsoleReporter(Reporter):
     """Progress bars with sizes and counts on the terminal."""
 
     def info(self, message: str) -> None:
-        console.print(message)
+        console.print(escape(message))
 
     def warn(self, message: str) -> None:
-        console.print(f"[yellow]Warnung:[/yellow] {message}")
+        console.print(f"[yellow]Warnung:[/yellow] {escape(message)}")
 
     @contextmanager
     def task(self, description: str, total: float | None = None, unit: str = "") -> Iterator[Callable[[float], None]]:
@@ -49,7 +53,7 @@ class ConsoleReporter(Reporter):
         columns.append(DownloadColumn() if unit == "bytes" else TextColumn("{task.completed:.0f}/{task.total}"))
         columns.append(TimeElapsedColumn())
         with Progress(*columns, console=console, transient=False) as progress:
-            task_id = progress.add_task(description, total=total)
+            task_id = progress.add_task(escape(description), total=total)
             yield lambda n: progress.advance(task_id, n)
 
 
@@ -62,7 +66,10 @@ def main_options(
 
 
 def _settings() -> Settings:
-    return load_settings()
+    settings = load_settings()
+    for warning in config_warnings():
+        console.print(f"[yellow]Warnung:[/yellow] {escape(warning)}")
+    return settings
 
 
 @app.command()
@@ -76,30 +83,33 @@ def refresh(
     settings = _settings()
     result = run_refresh(settings, by_name(source), ConsoleReporter())
     for name in result.succeeded:
-        console.print(f"[green]✓[/green] {name} aktualisiert")
+        console.print(f"[green]✓[/green] {escape(name)} aktualisiert")
     for name, message in result.partial.items():
-        console.print(f"[yellow]⚠[/yellow] {name} teilweise aktualisiert: {message}")
+        console.print(f"[yellow]⚠[/yellow] {escape(name)} teilweise aktualisiert: {escape(message)}")
     for entry in result.build.quarantined if result.build else []:
         kept = "die zuletzt geladenen Daten bleiben in Gebrauch" if entry.kept_previous else "fehlt im Datenbestand"
         what = f"{entry.source}, Tabelle {entry.item}" if entry.item else entry.source
-        console.print(f"[yellow]⚠[/yellow] {what} zurückgestellt ({kept}): {entry.message}")
+        console.print(f"[yellow]⚠[/yellow] {escape(what)} zurückgestellt ({kept}): {escape(entry.message)}")
     for name, message in result.failed.items():
-        console.print(f"[red]✗[/red] {name}: {message}")
+        console.print(f"[red]✗[/red] {escape(name)}: {escape(message)}")
     if result.failed or result.partial or (result.build and result.build.quarantined):
         console.print("Für die nicht erreichbaren Quellen bleiben die zuletzt geladenen Daten in Gebrauch.")
         raise typer.Exit(code=1)
 
 
 @app.command("import")
-def import_(paths: list[Path] = typer.Argument(..., help="Von Hand heruntergeladene Dateien.")) -> None:
+def import_(
+    paths: list[Path] = typer.Argument(..., help="Von Hand heruntergeladene Dateien."),
+    replace: bool = typer.Option(False, "--replace", help="Bestätigt einen Register-Import, der die meisten Einträge löscht."),
+) -> None:
     """Von Hand heruntergeladene Dateien einlesen (Format wird am Inhalt erkannt)."""
     from pipelines.refresh import import_files
 
-    matches, _ = import_files(_settings(), paths, ConsoleReporter())
+    matches, _ = import_files(_settings(), paths, ConsoleReporter(), replace=replace)
     console.print(f"[green]✓[/green] {len(matches)} Datei(en) eingelesen, Datenbestand neu gebaut.")
 
 
-@app.command()
+@app.command(context_settings={"ignore_unknown_options": True})  # "-- Kommentar …" is a query, not an option
 def sql(
     query: str = typer.Argument(..., help="Eine SQL-Abfrage (nur lesend) über dem Schema marts."),
     csv: bool = typer.Option(False, "--csv", help="Ergebnis als CSV (Semikolon, Dezimalkomma) auf die Standardausgabe."),
@@ -113,9 +123,10 @@ def sql(
     if csv:
         sys.stdout.write(_german_csv(result.frame))
     else:
-        table = Table(*result.frame.columns)
+        # data are shown as text, never read as console markup ("[/x]" in a value)
+        table = Table(*(escape(c) for c in result.frame.columns))
         for row in result.frame.iter_rows():
-            table.add_row(*("" if v is None else (fmt_number(v, 2) if isinstance(v, float) else str(v)) for v in row))
+            table.add_row(*(Text("" if v is None else (fmt_number(v, 2) if isinstance(v, float) else str(v))) for v in row))
         Console().print(table)
     if result.truncated:
         console.print(f"[yellow]Hinweis:[/yellow] nur die ersten {fmt_number(max_rows)} Zeilen.")
@@ -144,7 +155,7 @@ def export(
         from pipelines.sqlconsole import export_parquet
 
         for path in export_parquet(settings.db_path, parquet):
-            console.print(f"geschrieben: {path}")
+            console.print(f"geschrieben: {escape(str(path))}")
     if report is not None:
         from dashboard import reports
 
@@ -153,7 +164,7 @@ def export(
         for suffix, content in (("pptx", reports.pptx(loaded, settings.reports.logo)), ("pdf", reports.pdf(loaded))):
             path = out / f"{loaded.slug}.{suffix}"
             path.write_bytes(content)
-            console.print(f"geschrieben: {path}")
+            console.print(f"geschrieben: {escape(str(path))}")
 
 
 @app.command("register-template")
@@ -162,7 +173,7 @@ def register_template(path: Path = typer.Argument(..., help="Zieldatei (.xlsx)."
     from pipelines.register.workbook import write_workbook
 
     write_workbook(path)
-    console.print(f"Vorlage geschrieben: {path}")
+    console.print(f"Vorlage geschrieben: {escape(str(path))}")
 
 
 @app.command()
@@ -175,7 +186,7 @@ def status() -> None:
     for column in ("Quelle", "Zustand", "Letzte Aktualisierung", "Datenstand", "Zeilen", "Letzter Fehler"):
         table.add_column(column)
     for row in overview:
-        table.add_row(row.title, row.status_de, row.last_success_de, row.data_stand_de, row.rows_de, row.error_de)
+        table.add_row(*(Text(v) for v in (row.title, row.status_de, row.last_success_de, row.data_stand_de, row.rows_de, row.error_de)))
     Console().print(table)
 
 
@@ -207,10 +218,12 @@ def main() -> None:
     except XRegionError as exc:
         if _verbose:
             traceback.print_exc()
-        console.print(f"[red]Fehler:[/red] {exc.message}")
+        console.print(f"[red]Fehler:[/red] {escape(exc.message)}")
         if exc.hint:
-            console.print(exc.hint)
+            console.print(escape(exc.hint))
         sys.exit(2)
-    except KeyboardInterrupt:
-        console.print("Abgebrochen. Der bisherige Datenbestand ist unverändert.")
+    except (KeyboardInterrupt, duckdb.InterruptException, RuntimeError) as exc:
+        if not is_interrupt(exc):
+            raise
+        console.print("Abgebrochen – nichts geändert. Der bisherige Datenbestand und das Register sind unverändert.")
         sys.exit(130)

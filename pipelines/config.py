@@ -111,6 +111,9 @@ class HttpSettings(BaseModel):
     retries: int = 4
     backoff_initial_s: float = 2.0
     backoff_max_s: float = 60.0
+    # one request with all its retries gives up after this long (an unreachable server must not
+    # hold a refresh for retries × read timeout)
+    total_timeout_s: float = 600.0
 
 
 class ItnrwSettings(BaseModel):
@@ -239,6 +242,31 @@ def auth_configured(secrets_file: Path = SECRETS_FILE) -> bool:
 
 def _resolve(path: Path, base: Path) -> Path:
     return path if path.is_absolute() else (base / path)
+
+
+_SECRET_NAMES = ("password", "passwort", "secret", "token", "client_secret")
+
+
+def config_warnings(config_path: Path | None = None, env: dict[str, str] | None = None) -> list[str]:
+    """German warnings about the configuration file itself: a password in `xregion.toml` (which
+    may be committed or backed up) instead of the environment or `.streamlit/secrets.toml`."""
+    env = dict(os.environ if env is None else env)
+    config_path = Path(env.get("XREGION_CONFIG") or config_path or DEFAULT_CONFIG)
+    found: list[str] = []
+
+    def walk(node, path: str) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                walk(value, f"{path}.{key}" if path else key)
+        elif node not in ("", None) and path.rsplit(".", 1)[-1].lower() in _SECRET_NAMES:
+            found.append(path)
+
+    walk(_read_toml(config_path), "")
+    return [
+        f"In {config_path.name} steht ein Passwort ({name}). Passwörter gehören in die Umgebung "
+        "(z. B. XREGION_ITNRW_PASSWORD) oder in .streamlit/secrets.toml, nie in die Konfigurationsdatei."
+        for name in found
+    ]
 
 
 def load_settings(config_path: Path | None = None, env: dict[str, str] | None = None) -> Settings:

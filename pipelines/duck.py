@@ -29,6 +29,14 @@ def spatial_extension_path() -> Path:
     return path
 
 
+def is_interrupt(exc: BaseException) -> bool:
+    """Ctrl-C during a DuckDB query surfaces as RuntimeError("Query interrupted") (or DuckDB's
+    InterruptException), not as KeyboardInterrupt."""
+    return isinstance(exc, (KeyboardInterrupt, duckdb.InterruptException)) or (
+        isinstance(exc, RuntimeError) and str(exc) == "Query interrupted"
+    )
+
+
 def load_spatial(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"LOAD '{spatial_extension_path()}'")
 

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import requests
-from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
+import time
+
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, stop_after_delay
 
 from pipelines.config import HttpSettings
 from pipelines.errors import SourceError
@@ -77,8 +79,9 @@ class HttpClient:
         return self._with_retries(url, self._attempt, method, url, label or url, **kwargs)
 
     def _with_retries(self, url: str, attempt_fn, *args: object, **kwargs: object):
+        self._deadline = time.monotonic() + self.settings.total_timeout_s
         retrying = Retrying(
-            stop=stop_after_attempt(max(1, self.settings.retries)),
+            stop=stop_after_attempt(max(1, self.settings.retries)) | stop_after_delay(self.settings.total_timeout_s),
             wait=self._wait,
             retry=retry_if_exception(lambda exc: isinstance(exc, _Retryable)),
             before_sleep=self._report_retry,
@@ -89,9 +92,10 @@ class HttpClient:
                 with attempt:
                     return attempt_fn(*args, **kwargs)
         except _Retryable as exc:
+            attempts = retrying.statistics.get("attempt_number", self.settings.retries)
             raise SourceError(
                 f"{self.service} ist nicht erreichbar ({url}): {exc.reason}, "
-                f"auch nach {self.settings.retries} Versuchen.",
+                f"auch nach {attempts} Versuch{'en' if attempts != 1 else ''}.",
                 "Prüfen Sie die Netzverbindung oder die Adresse in der Konfiguration und versuchen Sie es später "
                 "erneut; bis dahin bleiben die zuletzt geladenen Daten in Gebrauch.",
             ) from exc
@@ -103,7 +107,10 @@ class HttpClient:
             self.settings.backoff_max_s, self.settings.backoff_initial_s * 2 ** (state.attempt_number - 1)
         )
         floor = exc.wait_at_least if isinstance(exc, _Retryable) else 0.0
-        return max(backoff, floor)
+        return max(0.0, min(max(backoff, floor), self._remaining()))
+
+    def _remaining(self) -> float:
+        return max(0.0, getattr(self, "_deadline", float("inf")) - time.monotonic())
 
     def _report_retry(self, state: RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome else None
@@ -114,7 +121,8 @@ class HttpClient:
         )
 
     def _attempt(self, method: str, url: str, label: str, **kwargs: object) -> Response:
-        timeout = (self.settings.connect_timeout_s, self.settings.read_timeout_s)
+        remaining = max(1.0, self._remaining())  # an attempt never runs past the request's total time
+        timeout = (min(self.settings.connect_timeout_s, remaining), min(self.settings.read_timeout_s, remaining))
         try:
             with self.session.request(method, url, timeout=timeout, stream=True, **kwargs) as resp:
                 if resp.status_code == 429:
@@ -148,7 +156,8 @@ class HttpClient:
         return self._with_retries(url, self._download_attempt, url, target, label or url)
 
     def _download_attempt(self, url: str, target: Path, label: str) -> Path:
-        timeout = (self.settings.connect_timeout_s, self.settings.read_timeout_s)
+        remaining = max(1.0, self._remaining())  # an attempt never runs past the request's total time
+        timeout = (min(self.settings.connect_timeout_s, remaining), min(self.settings.read_timeout_s, remaining))
         tmp = target.with_name(target.name + ".part")
         try:
             with self.session.get(url, timeout=timeout, stream=True) as resp:

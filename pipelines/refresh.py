@@ -105,8 +105,12 @@ def import_files(
     paths: list[Path],
     reporter: Reporter | None = None,
     sources: list[Source] | None = None,
+    replace: bool = False,
 ) -> tuple[list[ImportMatch], BuildReport]:
-    """Import hand-downloaded files. All files are checked first; one bad file imports nothing."""
+    """Import hand-downloaded files. All files are checked first; one bad file imports nothing.
+    Store changes and the build are one unit: a failed or interrupted build (Ctrl-C, kill)
+    takes the register and the raw files back as well. `replace` confirms a register import
+    that deletes most of the register."""
     reporter = reporter or Reporter()
     sources = sources if sources is not None else all_sources()
     by_name = {s.name: s for s in sources}
@@ -125,7 +129,7 @@ def import_files(
             )
         # the register goes into its own store first: its last check (the Kreis) can still refuse it
         register_changes = [
-            register.import_workbook(settings, content, path.name, register.who_on_command_line())
+            register.import_workbook(settings, content, path.name, register.who_on_command_line(), replace=replace)
             for path, match, content in matches
             if match.source == register.NAME
         ]
@@ -147,7 +151,8 @@ def import_files(
             reporter.info(f"Eingelesen: {path.name} → {match.description}")
         try:
             report = _build_or_roll_back(settings, sources, reporter, store, before, list(before))
-        except BuildError:
+        except BaseException:  # a failed build, Ctrl-C or an interrupted query: both or neither
+            store.restore(before)
             for change_set in reversed(register_changes):  # the register goes back as well
                 RegisterStore(settings.register_store).undo(change_set, "System (Import verworfen)")
             raise

@@ -19,7 +19,7 @@ import duckdb
 import polars as pl
 
 from pipelines import PROJECT_ROOT
-from pipelines.duck import load_spatial
+from pipelines.duck import is_interrupt, load_spatial
 from pipelines.checks import Quarantine, QuarantineEntry, QuarantineLog, run_checks
 from pipelines.catalogue import load_catalogue, write_catalogue
 from pipelines.config import Settings
@@ -92,6 +92,8 @@ def _build_into(tmp: Path, settings: Settings, sources: list[Source], reporter: 
                 try:
                     failures = source.load(con, store, files, settings) or []
                 except Exception as exc:  # noqa: BLE001 - a broken file or a bug: this source only
+                    if is_interrupt(exc):
+                        raise KeyboardInterrupt from None  # Ctrl-C stops the build; not the source's fault
                     message = exc.message if isinstance(exc, XRegionError) else f"{type(exc).__name__}: {exc}"
                     entry = quarantine.leave_out(source, None, f"Die gespeicherten Dateien lassen sich nicht laden: {message}")
                     reporter.warn(f"{source.title}: {entry.message} {_kept_de(entry)}")
@@ -246,7 +248,9 @@ def run_sql_models(con: duckdb.DuckDBPyConnection, sql_dir: Path, reporter: Repo
             sql = path.read_text(encoding="utf-8").strip().rstrip(";")
             try:
                 con.execute(f"CREATE OR REPLACE {kind} {name} AS\n{sql}")
-            except duckdb.Error as exc:
+            except (duckdb.Error, RuntimeError) as exc:
+                if is_interrupt(exc):
+                    raise KeyboardInterrupt from None
                 raise BuildError(
                     f"Das SQL-Modell {path.relative_to(sql_dir)} ist fehlerhaft: {exc}",
                     "Der bisherige Datenbestand bleibt in Gebrauch.",

@@ -93,3 +93,29 @@ def test_without_sign_in_the_app_is_not_served_beyond_this_machine(env):
     result = xregion(env, "serve", "--address", "0.0.0.0")
     assert result.returncode == 2
     assert "nur lokal" in result.stderr and "0.0.0.0" in result.stderr
+
+
+def test_markup_in_data_and_file_names_is_printed_as_it_is(env, tmp_path):
+    table = tmp_path / "[link=https:example.org][red]12411-15i.csv"
+    table.write_bytes(itnrw_tables.population_table().replace(b"Bad Driburg, Stadt", b"Bad [/x] [link=https://example.org]Driburg"))
+    result = xregion(env, "import", str(table))
+    assert result.returncode == 0, result.stderr
+    assert "[link=https:example.org][red]12411-15i.csv" in result.stderr
+    shown = xregion(env, "sql", "SELECT region_name FROM table_values WHERE ags = '05762004' LIMIT 1")
+    assert shown.returncode == 0, shown.stderr
+    assert "[/x] [link=https://example.org]Driburg" in shown.stdout
+
+
+def test_a_query_starting_with_a_comment_is_a_query(env, tmp_path):
+    table = tmp_path / "12411-15i.csv"
+    table.write_bytes(itnrw_tables.population_table())
+    assert xregion(env, "import", str(table)).returncode == 0
+    result = xregion(env, "sql", "-- Einwohner von Höxter\nSELECT population FROM regions WHERE ags = '05762020'")
+    assert result.returncode == 0, result.stderr
+    assert "1148" in result.stdout.replace(".", "")
+
+
+def test_the_serve_hint_keeps_its_brackets(env):
+    result = xregion(env, "serve", "--address", "0.0.0.0")
+    assert result.returncode == 2
+    assert "Abschnitt [auth]" in result.stderr

@@ -76,3 +76,14 @@ def test_roles_come_from_the_mapping_and_sign_in_from_the_secrets(tmp_path):
     assert not auth_configured(secrets)
     secrets.write_text('[auth]\nredirect_uri = "https://monitor.kreis.example/oauth2callback"\n', encoding="utf-8")
     assert auth_configured(secrets)
+
+
+def test_a_password_in_the_configuration_file_is_warned_about(tmp_path):
+    from pipelines.config import DEFAULT_CONFIG, config_warnings
+
+    path = tmp_path / "xregion.toml"
+    path.write_text(DEFAULT_CONFIG.read_text(encoding="utf-8").replace(
+        "[sources.itnrw]\n", '[sources.itnrw]\npassword = "geheim"\n', 1), encoding="utf-8")  # fmt: skip
+    warnings = config_warnings(env={"XREGION_CONFIG": str(path)})
+    assert len(warnings) == 1 and "sources.itnrw.password" in warnings[0] and "geheim" not in warnings[0]
+    assert config_warnings(env={"XREGION_CONFIG": str(DEFAULT_CONFIG)}) == []

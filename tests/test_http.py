@@ -74,3 +74,16 @@ def test_429_waits_at_least_retry_after(settings, fake_server):
         started = time.monotonic()
         assert c.get(f"{fake_server.url}/busy").body == b"ok"
     assert time.monotonic() - started >= 0.3
+
+
+def test_an_unreachable_server_is_given_up_within_the_total_time(settings, fake_server):
+    settings.http.retries = 50
+    settings.http.read_timeout_s = 5
+    settings.http.backoff_initial_s = 0.2
+    settings.http.total_timeout_s = 2.0
+    fake_server.route("GET", "/slow", *[Reply(200, b"spaet", delay=3.0) for _ in range(50)])
+    started = time.monotonic()
+    with HttpClient(settings.http, "Der Testdienst") as client, pytest.raises(SourceError) as caught:
+        client.get(f"{fake_server.url}/slow")
+    assert time.monotonic() - started < 4.5  # 2 s total plus at most one second of grace
+    assert "Der Testdienst ist nicht erreichbar" in caught.value.message
