@@ -13,8 +13,9 @@ from openpyxl.styles import Font
 
 def german_csv(frame: pl.DataFrame) -> bytes:
     floats = [c for c, t in frame.schema.items() if t.is_float()]
+    # polars expressions only (no Python callbacks: they can deadlock under Streamlit's threads)
     text = frame.with_columns(
-        pl.col(c).map_elements(lambda v: f"{v}".replace(".", ","), return_dtype=pl.String) for c in floats
+        pl.col(c).cast(pl.String).str.replace(".", ",", literal=True) for c in floats
     ).with_columns(
         pl.col(c).dt.strftime("%d.%m.%Y") for c, t in frame.schema.items() if t == pl.Date
     ).select(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import polars as pl
 import streamlit as st
 
@@ -134,3 +136,13 @@ def show_view(view, key: str | None = None, on_select: bool = False):
         reports.draft_add(st.session_state, view)
         st.toast(f"„{view.meta.title}“ ist im Bericht (Seite Präsentation).")
     return event
+
+
+def formatted(frame: pl.DataFrame, formats: dict[str, Callable[[object], str]]) -> pl.DataFrame:
+    """Columns as display text, formatted by Python over the rows shown (a page shows a few
+    hundred at most). Never as a polars callback: `map_elements` runs Python inside polars'
+    thread pool and deadlocks against another session's `to_pandas()` under Streamlit's threads
+    (../shared/repro/polars_map_elements_deadlock.py)."""
+    return frame.with_columns(
+        pl.Series(name, [fn(v) for v in frame[name].to_list()], dtype=pl.String) for name, fn in formats.items()
+    )

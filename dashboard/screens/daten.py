@@ -64,16 +64,18 @@ def _items_table(src: SourceOverview) -> pl.DataFrame:
 
 
 def _files_table(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.select(
+    shown = frame.select(
         pl.col("source").alias("Quelle"),
         pl.col("item").alias("Objekt"),
         pl.col("origin").replace_strict({"download": "Download", "import": "Import"}, default="–").alias("Herkunft"),
         pl.col("url").alias("Adresse"),
-        pl.col("fetched_at").map_elements(fmt_datetime, return_dtype=pl.String).alias("Abgerufen"),
-        pl.col("data_stand").map_elements(fmt_date, return_dtype=pl.String).alias("Stand"),
-        pl.col("size").map_elements(fmt_number, return_dtype=pl.String).alias("Bytes"),
+        pl.col("fetched_at").alias("Abgerufen"),
+        pl.col("data_stand").alias("Stand"),
+        pl.col("size").alias("Bytes"),
         pl.col("sha256").str.slice(0, 12).alias("SHA-256 (Anfang)"),
+        pl.col("notes").fill_null("").alias("Hinweis") if "notes" in frame.columns else pl.lit("").alias("Hinweis"),
     )
+    return ui.formatted(shown, {"Abgerufen": fmt_datetime, "Stand": fmt_date, "Bytes": fmt_number})
 
 
 def _catalogue_section() -> None:
@@ -87,19 +89,16 @@ def _catalogue_section() -> None:
         f"`{data.settings().catalogue_path.name}`; wo ein Filter nicht zur Tabelle passt, nennt die Spalte "
         "„Grund“ die vorhandenen Wertespalten."
     )
-    st.dataframe(
-        catalogue.select(
-            pl.col("handlungsfeld").alias("Handlungsfeld"),
-            pl.col("title").alias("Indikator"),
-            pl.col("table_code").alias("Tabelle"),
-            pl.col("status").replace_strict(ui.INDICATOR_STATUS_DE, default="unbekannt").alias("Status"),
-            pl.col("value_count").map_elements(fmt_number, return_dtype=pl.String).alias("Werte"),
-            pl.col("last_period").map_elements(fmt_date, return_dtype=pl.String).alias("Letzter Zeitpunkt"),
-            pl.col("status_message").fill_null("").alias("Grund"),
-        ),
-        hide_index=True,
-        width="stretch",
+    shown = catalogue.select(
+        pl.col("handlungsfeld").alias("Handlungsfeld"),
+        pl.col("title").alias("Indikator"),
+        pl.col("table_code").alias("Tabelle"),
+        pl.col("status").replace_strict(ui.INDICATOR_STATUS_DE, default="unbekannt").alias("Status"),
+        pl.col("value_count").alias("Werte"),
+        pl.col("last_period").alias("Letzter Zeitpunkt"),
+        pl.col("status_message").fill_null("").alias("Grund"),
     )
+    st.dataframe(ui.formatted(shown, {"Werte": fmt_number, "Letzter Zeitpunkt": fmt_date}), hide_index=True, width="stretch")
 
 
 def _sql_console() -> None:

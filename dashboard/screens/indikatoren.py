@@ -55,9 +55,9 @@ def _source_caption(indicator: dict, values: pl.DataFrame, stand) -> None:
 
 def _table(values: pl.DataFrame, decimals: int) -> pl.DataFrame:
     """Regions as rows, periods as columns, numbers formatted the German way."""
-    formatted = values.sort("period").with_columns(
-        pl.col("period").map_elements(fmt_date, return_dtype=pl.String).alias("Zeitpunkt"),
-        pl.col("value").map_elements(lambda v: fmt_number(v, decimals), return_dtype=pl.String).alias("Wert"),
+    formatted = ui.formatted(
+        values.sort("period").with_columns(pl.col("period").alias("Zeitpunkt"), pl.col("value").alias("Wert")),
+        {"Zeitpunkt": fmt_date, "Wert": lambda v: fmt_number(v, decimals)},
     )
     return formatted.pivot(on="Zeitpunkt", index="region", values="Wert", maintain_order=True).rename({"region": "Region"})
 

@@ -1,0 +1,108 @@
+"""A browser-less Streamlit client: one session over the app's websocket protocol, as the real
+frontend speaks it (binary protobuf BackMsg/ForwardMsg on /_stcore/stream). It asks for a rerun
+of a page and waits for `script_finished`, so tests and the load benchmark can run many real
+sessions against a running `xregion serve` without a browser each."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from websockets.sync.client import connect
+
+from pipelines import PROJECT_ROOT
+
+
+class Stalled(Exception):
+    """The server sent no `script_finished` within the time allowed."""
+
+
+class Session:
+    def __init__(self, port: int, timeout_s: float = 60.0) -> None:
+        self.timeout_s = timeout_s
+        self.ws = connect(f"ws://127.0.0.1:{port}/_stcore/stream", subprotocols=["streamlit"], max_size=None,
+                          open_timeout=timeout_s)  # fmt: skip
+
+    def rerun(self, page: str, query: str = "") -> tuple[float, list[ForwardMsg]]:
+        """Run `page` once; returns the seconds until the script finished and the messages."""
+        msg = BackMsg()
+        msg.rerun_script.page_name = page
+        msg.rerun_script.query_string = query
+        started = time.perf_counter()
+        self.ws.send(msg.SerializeToString())
+        received = []
+        while True:
+            remaining = self.timeout_s - (time.perf_counter() - started)
+            if remaining <= 0:
+                raise Stalled(f"{page}: keine Antwort nach {self.timeout_s:.0f} s")
+            try:
+                raw = self.ws.recv(timeout=remaining)
+            except TimeoutError:
+                raise Stalled(f"{page}: keine Antwort nach {self.timeout_s:.0f} s") from None
+            forward = ForwardMsg()
+            forward.ParseFromString(raw)
+            received.append(forward)
+            if forward.WhichOneof("type") == "script_finished":
+                return time.perf_counter() - started, received
+
+    def close(self) -> None:
+        self.ws.close()
+
+
+def exceptions(messages: list[ForwardMsg]) -> list[str]:
+    """Exception elements the script sent (a traceback on the page)."""
+    found = []
+    for m in messages:
+        if m.WhichOneof("type") == "delta" and m.delta.WhichOneof("type") == "new_element":
+            element = m.delta.new_element
+            if element.WhichOneof("type") == "exception":
+                found.append(f"{element.exception.type}: {element.exception.message}")
+    return found
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def healthy(port: int, timeout_s: float = 2.0) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=timeout_s) as resp:
+            return resp.status == 200
+    except OSError:
+        return False
+
+
+@contextmanager
+def served(env: dict[str, str], log: Path) -> Iterator[int]:
+    """`xregion serve` of the installation in `env` on a free port, until the block ends."""
+    port = free_port()
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", "from pipelines.cli import main; main()", "serve", "--port", str(port)],
+            cwd=PROJECT_ROOT, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 60
+            while not healthy(port):
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"xregion serve startete nicht: {log.read_text(errors='replace')[-2000:]}")
+                time.sleep(0.3)
+            yield port
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:  # a deadlocked server ignores SIGTERM
+                proc.kill()
+                proc.wait(10)
