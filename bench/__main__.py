@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
 import sys
+from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 
-from bench import coverage, exports, maps, parsers
+from bench import coverage, exports, load, maps, parsers
 
 
 def main() -> int:
@@ -19,12 +21,20 @@ def main() -> int:
         print(f"Browser-Messung übersprungen: {exc}")
     for result in results:
         print(result.line())
+    load_lines = []
+    try:
+        load_lines = load.run()
+    except Exception as exc:  # noqa: BLE001 - the other results still count
+        print(f"Lastmessung übersprungen: {exc}")
+    for verdict in load.verdicts(load_lines):
+        print(verdict)
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     (out / f"{stamp}.json").write_text(
         json.dumps(
-            {"machine": platform.platform(), "python": sys.version, "results": [r.as_dict() for r in results]},
+            {"machine": platform.platform(), "cores": os.cpu_count(), "python": sys.version,
+             "results": [r.as_dict() for r in results], "load": [asdict(line) for line in load_lines]},
             indent=2,
             ensure_ascii=False,
         ),

@@ -83,15 +83,16 @@ def draft_add(state, view: views.View) -> None:
     draft(state).items.append(Item(view.name, view.params, view.meta.title))
 
 
+def build_view(item: Item) -> tuple[Item, views.View | None, str | None]:
+    """The item's view with today's data; an item that cannot be built says why (German)."""
+    try:
+        return item, views.build(item.view, item.params), None
+    except views.ViewUnavailable as exc:
+        return item, None, str(exc)
+
+
 def build_views(report: Report) -> list[tuple[Item, views.View | None, str | None]]:
-    """Each item's view with today's data; an item that cannot be built says why (German)."""
-    out = []
-    for item in report.items:
-        try:
-            out.append((item, views.build(item.view, item.params), None))
-        except views.ViewUnavailable as exc:
-            out.append((item, None, str(exc)))
-    return out
+    return [build_view(item) for item in report.items]
 
 
 def pptx(report: Report, logo: Path | None = None) -> bytes:

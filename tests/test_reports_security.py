@@ -64,3 +64,16 @@ def test_an_odd_slide_number_opens_the_first_slide(quarterly, slide):
     at = presentation({"bericht": "quartalsbericht", "folie": slide})
     assert not at.exception
     assert at.header[0].value == "Arbeitslose"
+
+
+def test_vorfuehren_builds_only_the_slide_shown(statistics, monkeypatch):
+    from dashboard import views
+
+    items = [reports.Item("indikator_verlauf", series().params, f"Folie {i}") for i in range(1, 6)]
+    reports.save(reports.Report("Zehn Folien", "", items))
+    built = []
+    real = views.build
+    monkeypatch.setattr(views, "build", lambda name, params: built.append(name) or real(name, params))
+    at = presentation({"bericht": "zehn-folien", "folie": "3"})
+    assert not at.exception and at.header[0].value == "Folie 3"
+    assert len(built) == 1

@@ -35,13 +35,13 @@ def _present(slug: str) -> None:
     except XRegionError as exc:
         st.error(f"{exc.message} {exc.hint}".strip())
         return
-    built = reports.build_views(report)
-    if not built:
+    count = len(report.items)
+    if not count:
         st.info("Der Bericht enthält noch keine Grafiken.")
         return
     st.markdown(FULL_SCREEN_CSS, unsafe_allow_html=True)
-    number = min(max(_slide_number(st.query_params.get("folie")), 1), len(built))
-    item, view, problem = built[number - 1]
+    number = min(max(_slide_number(st.query_params.get("folie")), 1), count)
+    item, view, problem = reports.build_view(report.items[number - 1])  # only the slide shown
     st.header(item.title, anchor=False)
     if view is None:
         st.error(f"Nicht verfügbar: {problem}")
@@ -57,9 +57,9 @@ def _present(slug: str) -> None:
     if back.button("◀ Zurück", disabled=number <= 1, use_container_width=True):
         st.query_params["folie"] = str(number - 1)
         st.rerun()
-    counter.markdown(f"<p class='xr-slide-foot' style='text-align:center'>Folie {number} von {len(built)}</p>",
+    counter.markdown(f"<p class='xr-slide-foot' style='text-align:center'>Folie {number} von {count}</p>",
                      unsafe_allow_html=True)  # fmt: skip
-    if forward.button("Weiter ▶", disabled=number >= len(built), use_container_width=True):
+    if forward.button("Weiter ▶", disabled=number >= count, use_container_width=True):
         st.query_params["folie"] = str(number + 1)
         st.rerun()
     if leave.button("Beenden", use_container_width=True):

@@ -29,7 +29,7 @@ class Stalled(Exception):
 class Session:
     def __init__(self, port: int, timeout_s: float = 60.0) -> None:
         self.timeout_s = timeout_s
-        self.ws = connect(f"ws://127.0.0.1:{port}/_stcore/stream", subprotocols=["streamlit"], max_size=None,
+        self.ws = connect(f"ws://127.0.0.1:{port}/_stcore/stream", subprotocols=["streamlit"], max_size=None, legacy=True,
                           open_timeout=timeout_s)  # fmt: skip
 
     def rerun(self, page: str, query: str = "") -> tuple[float, list[ForwardMsg]]:

@@ -1,0 +1,159 @@
+"""Many people at once: N simultaneous Streamlit sessions over the websocket protocol (the
+frontend's own protobuf messages, no browser) against a running `xregion serve`, for each page
+the Kreistag and a training use. Each user reruns the page several times; reported per page and
+number of users: median and p90 seconds per rerun, and reruns per second.
+
+Goal (DESIGN.md): 20 simultaneous users on every page without a stall; p90 at 10 users at most
+3× the single-user median. The baseline of the ratio is the single-user median of the same run.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipelines.german import fmt_number
+
+USERS = (1, 2, 4, 10, 20)
+RERUNS = 5
+PAGES = {
+    "Wochenblick": ("wochenblick", ""),
+    "Indikatoren": ("indikatoren", ""),
+    "Karte (Kreis)": ("karte", "nrw=0"),
+    "Karte (NRW)": ("karte", "nrw=1"),
+    "Nahversorgung": ("nahversorgung", ""),
+    "Vorführen": ("praesentation", "bericht=lastprobe&folie=2"),
+}
+
+
+@dataclass
+class LoadLine:
+    page: str
+    users: int
+    median_s: float
+    p90_s: float
+    throughput: float  # reruns per second, all users together
+    stalls: int
+
+    def line(self) -> str:
+        return (
+            f"Last {self.page}, {self.users} Nutzer: Median {fmt_number(self.median_s, 3)} s, p90 {fmt_number(self.p90_s, 3)} s, "
+            f"{fmt_number(self.throughput, 1)} Läufe/s" + (f", {self.stalls} HÄNGER" if self.stalls else "")
+        )
+
+
+def _installation(base: Path) -> dict[str, str]:
+    """Catalogue tables, 396 Gemeinden (ten of them the Kreis), supply points, a grid and a
+    report: every page has something real to do."""
+    import duckdb
+
+    from bench.maps import KREIS_TOWNS, NRW_GEMEINDEN, features
+    from dashboard import reports
+    from pipelines.config import load_settings
+    from pipelines.duck import load_spatial
+    from pipelines.refresh import import_files
+    from tests.support import itnrw_tables
+    from tests.support.installation import installation_env
+
+    env = installation_env(base)
+    feats = features(NRW_GEMEINDEN)
+    for i, f in enumerate(feats[:KREIS_TOWNS]):
+        f["ags"] = f"05762{4 * (i + 1):03d}"
+    geo = base / "gemeinden.geojson"
+    geo.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": f["geometry"], "properties": {"AGS": f["ags"], "GEN": f["name"]}} for f in feats
+    ]}))  # fmt: skip
+    con = duckdb.connect()
+    load_spatial(con)
+    cells, points = [], []
+    for i, f in enumerate(feats[:KREIS_TOWNS]):
+        ring = f["geometry"]["coordinates"][0]
+        lon, lat = sum(p[0] for p in ring) / len(ring), sum(p[1] for p in ring) / len(ring)
+        x, y = con.execute("SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_Transform(ST_Point(?, ?), 'EPSG:4326', 'EPSG:3035', "
+                           "always_xy := true) AS p)", [lon, lat]).fetchone()  # fmt: skip
+        cells += [f"c{i}_{dx}_{dy};{x + 100 * dx:.0f};{y + 100 * dy:.0f};{5 + (dx * dy) % 7}" for dx in range(-20, 20) for dy in range(-20, 20)]
+        if i % 2 == 0:
+            points.append({"type": "node", "id": i, "lon": lon, "lat": lat, "tags": {"shop": "supermarket", "name": f"Markt {i}"}})
+    (base / "grid.csv").write_text("GITTER_ID_100m;x_mp_100m;y_mp_100m;Einwohner\n" + "\n".join(cells) + "\n")
+    (base / "osm.json").write_text(json.dumps({"osm3s": {"timestamp_osm_base": "2026-11-20T10:00:00Z"}, "elements": points}))
+    settings = load_settings(env=env)
+    import_files(settings, itnrw_tables.write_catalogue_tables(base) + [geo])
+    import_files(settings, [base / "osm.json", base / "grid.csv"])
+    import os
+
+    previous = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)  # reports are saved where the served installation reads them
+    try:
+        params = {"indicator_id": "arbeitslose", "towns": [], "comparison": []}
+        items = [reports.Item("indikator_verlauf", params, f"Folie {i}") for i in range(1, 11)]
+        reports.save(reports.Report("Lastprobe", "", items))
+    finally:
+        for key, value in previous.items():
+            os.environ.pop(key) if value is None else os.environ.__setitem__(key, value)
+    return env
+
+
+def _user(port: int, page: str, query: str, times: list, stalls: list) -> None:
+    from tests.support.st_client import Session, Stalled
+
+    session = Session(port, timeout_s=60)
+    try:
+        session.rerun(page, query)  # the first run of a session sets it up; not timed
+        for _ in range(RERUNS):
+            seconds, _ = session.rerun(page, query)
+            times.append(seconds)
+    except Stalled:
+        stalls.append(page)
+    finally:
+        session.close()
+
+
+def run() -> list[LoadLine]:
+    from tests.support.st_client import served
+
+    lines = []
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        env = _installation(base)
+        with served(env, base / "serve.log") as port:
+            for title, (page, query) in PAGES.items():
+                for users in USERS:
+                    times: list[float] = []
+                    stalls: list[str] = []
+                    threads = [threading.Thread(target=_user, args=(port, page, query, times, stalls), daemon=True)
+                               for _ in range(users)]  # fmt: skip
+                    started = time.perf_counter()
+                    for t in threads:
+                        t.start()
+                    for t in threads:
+                        t.join(timeout=300)
+                    elapsed = time.perf_counter() - started
+                    stalls += ["hängt"] * sum(t.is_alive() for t in threads)
+                    ordered = sorted(times) or [float("nan")]
+                    lines.append(LoadLine(title, users, statistics.median(ordered),
+                                          ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))],
+                                          len(times) / elapsed, len(stalls)))  # fmt: skip
+                    print(lines[-1].line(), flush=True)
+    return lines
+
+
+def verdicts(lines: list[LoadLine]) -> list[str]:
+    """Per page: no stall at any number of users, p90 at 10 users ≤ 3× the single-user median."""
+    out = []
+    for title in PAGES:
+        mine = {line.users: line for line in lines if line.page == title}
+        if 1 not in mine or 10 not in mine:
+            continue
+        ratio = mine[10].p90_s / mine[1].median_s if mine[1].median_s else float("inf")
+        stalls = sum(line.stalls for line in mine.values())
+        met = ratio <= 3 and not stalls
+        out.append(
+            f"Last {title}: p90 bei 10 Nutzern = {fmt_number(ratio, 1)}× Median bei 1 Nutzer (Ziel ≤ 3×), "
+            f"{stalls} Hänger bis {max(mine)} Nutzer – {'erreicht' if met else 'VERFEHLT'}"
+        )
+    return out
