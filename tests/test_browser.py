@@ -214,14 +214,19 @@ def test_karte_draws_the_ten_towns_and_a_click_selects_one(browser, app_with_map
 
 
 @pytest.fixture(scope="module")
-def app_for_editing(tmp_path_factory):
+def editing_env(tmp_path_factory):
     """Fixture statistics and the committed register (two KPIs without measurements)."""
     base = tmp_path_factory.mktemp("edit")
     env = installation_env(base)
     table = base / "12411-15i.csv"
     table.write_bytes(itnrw_tables.population_table())
     import_files(load_settings(env=env), [table])
-    with running_app(env) as url:
+    return env
+
+
+@pytest.fixture(scope="module")
+def app_for_editing(editing_env):
+    with running_app(editing_env) as url:
         yield url
 
 
@@ -318,3 +323,27 @@ def test_stepping_through_a_presentation(browser, app_with_data):
         page.screenshot(path=screenshot_path("praesentation-folie-2"), full_page=True)
         page.get_by_role("button", name="◀ Zurück").click()
         page.get_by_text("Folie 1 von 2").wait_for(timeout=30_000)
+
+
+def test_an_amount_typed_the_german_way_is_stored_as_meant(browser, app_for_editing, editing_env):
+    """Verwaltung → Tabellen bearbeiten → Mittel: "5.600.000" is 5 600 000 €, not 5,6."""
+    from pipelines.register.store import RegisterStore
+
+    with clean_page(browser, app_for_editing, "verwaltung", "Verwaltung", "verwaltung-betrag") as page:
+        page.get_by_role("tab", name="Tabellen bearbeiten").click()
+        page.get_by_text("Mittel", exact=True).click()
+        page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=30_000)
+        page.wait_for_timeout(1500)
+        canvas = page.locator('[data-testid="data-grid-canvas"]').first.bounding_box()
+        # the grid is a canvas: row 1 lies below the 35 px header, „Betrag (€)“ at about 452 px
+        page.mouse.dblclick(canvas["x"] + 452, canvas["y"] + 35 + 17)
+        editor = page.locator("textarea.gdg-input, input.gdg-input").first
+        editor.wait_for(timeout=10_000)
+        assert editor.input_value() == "5.700.000"  # the right cell, shown the German way
+        editor.fill("5.600.000")
+        page.keyboard.press("Enter")
+        page.wait_for_timeout(500)
+        page.get_by_role("button", name="Speichern", exact=True).click()
+        page.get_by_text("Alle Seiten zeigen den neuen Stand").wait_for(timeout=60_000)
+    store = RegisterStore(load_settings(env=editing_env).register_store)
+    assert [r["amount"] for _, _, r in store.records("funding_records")] == [5_600_000.0]

@@ -205,8 +205,10 @@ def test_the_page_shows_coverage_and_a_scenario(app_env, tmp_path):
     assert metrics["Kreis: Anteil ≤ 1.000 m"] == "37,5 %"  # 30 of 80
     assert "NRW 81 %, Deutschland 74 %" in "\n".join(c.value for c in at.caption)
     # a village shop in Höxter: the BBSR measure counts only supermarkets, "alle Kategorien" counts it
-    at.number_input[0].set_value(round(to_wgs84(hx, hy)[1], 4)).run()
-    at.number_input[1].set_value(round(to_wgs84(hx, hy)[0], 4)).run()
+    lat_input = next(t for t in at.text_input if t.label == "Breite")
+    lat_input.set_value(f"{to_wgs84(hx, hy)[1]:.4f}".replace(".", ",")).run()
+    lon_input = next(t for t in at.text_input if t.label == "Länge")
+    lon_input.set_value(f"{to_wgs84(hx, hy)[0]:.4f}".replace(".", ",")).run()
     label = "Veränderung der Versorgten (≤ 1.000 m)"
     assert {m.label: m.value for m in at.metric}[label] == "0 Menschen"
     at.radio[0].set_value("alle Kategorien").run()
@@ -221,6 +223,11 @@ def test_the_page_shows_coverage_and_a_scenario(app_env, tmp_path):
     villages = rows(settings, "SELECT villages_without_supply FROM marts.nahversorgung_coverage "
                               "WHERE ags = '05762020' AND category_group = 'alle' AND threshold_m = 1000")  # fmt: skip
     assert villages == [(1,)]  # Ovenhausen
+    # a coordinate in English notation is refused, not misread
+    at.toggle[0].set_value(True).run()
+    next(t for t in at.text_input if t.label == "Breite").set_value("51.7234").run()
+    assert not at.exception
+    assert any("„51.7234“ ist keine Koordinate" in e.value for e in at.error)
 
 
 def test_the_supply_map_exports_with_its_sources(app_env, tmp_path):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -185,3 +187,35 @@ def test_two_editors_in_the_quick_form_cannot_overwrite_each_other(register_env)
     assert "gibt es schon" in second.error[0].value or "inzwischen" in second.error[0].value
     values = [r["value"] for _, _, r in RegisterStore(load_settings().register_store).records("measurements")]
     assert 7.0 in values and 9.0 not in values
+
+
+def test_table_editor_numbers_are_german_text_never_guessed(register_env):
+    """In the browser's number field "5.600.000" became 5,6: numbers are edited as German text."""
+    import polars as pl
+
+    from dashboard.screens import verwaltung
+
+    entity = verwaltung.ENTITIES["funding_records"]
+    header = {f.name: f.header for f in entity.fields}
+    stored = {"programme": "P1", "town": "05762004", "date": date(2024, 2, 1), "kind": "bewilligt", "amount": 2500.0,
+              "source": None}
+    shown = {header[k]: verwaltung._display(entity.field(k), v, {"fields": {}, "towns": {}}) for k, v in stored.items()}
+    assert shown[header["amount"]] == "2.500"
+    key = entity.key_of(stored)
+    before = pl.DataFrame([{"_key": key, **shown}], schema={"_key": pl.String, **{h: (pl.Date if h == header["date"] else pl.String) for h in shown}})
+    cases = [("5.600.000", 5_600_000.0, None), ("5.600.000 €", 5_600_000.0, None), ("1.234,56", 1234.56, None),
+             ("2.500", 2500.0, None),  # unchanged: the stored value, not a guess
+             ("2.600", None, "mehrdeutig"), ("1.5", None, "keine Zahl")]  # fmt: skip
+    for typed, expected, problem in cases:
+        after = before.with_columns(pl.lit(typed).alias(header["amount"]))
+        changes, problems = verwaltung._changes("funding_records", before, after, {key: 3}, {key: stored})
+        if problem:
+            assert problems and problem in problems[0], (typed, problems)
+        elif typed == shown[header["amount"]]:
+            assert changes == [] and problems == []
+        else:
+            assert problems == [] and changes[0].data["amount"] == expected, typed
+    # another column edited: the untouched amount keeps its stored value
+    after = before.with_columns(pl.lit("abgerufen").alias(header["kind"]))
+    changes, problems = verwaltung._changes("funding_records", before, after, {key: 3}, {key: stored})
+    assert problems == [] and changes[0].data["amount"] == 2500.0 and changes[0].data["kind"] == "abgerufen"

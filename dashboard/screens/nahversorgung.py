@@ -29,6 +29,26 @@ def _pct(part, whole) -> str:
     return "–" if not whole else f"{fmt_number(100 * part / whole, 1)} %"
 
 
+def _coordinate(container, label: str, default: float, low: float, high: float, enabled: bool) -> float | None:
+    """A coordinate typed the German way (51,7234); anything else is refused with a message."""
+    text = container.text_input(label, value=fmt_number(default, 4).replace(".", ""), disabled=not enabled,
+                                help="Dezimalgrad mit Komma, z. B. 51,7234")  # fmt: skip
+    if not enabled:
+        return default
+    cleaned = text.strip().replace(" ", "")
+    try:
+        if "." in cleaned or cleaned.count(",") > 1:
+            raise ValueError
+        value = float(cleaned.replace(",", "."))
+    except ValueError:
+        container.error(f"{label}: „{text}“ ist keine Koordinate (Dezimalgrad mit Komma, z. B. 51,7234).")
+        return None
+    if not low <= value <= high:
+        container.error(f"{label}: {fmt_number(value, 4)} liegt nicht in Deutschland ({fmt_number(low, 0)} bis {fmt_number(high, 0)}).")
+        return None
+    return value
+
+
 def _scenario(distance: int, full_range: bool, points: pl.DataFrame) -> dict | None:
     st.subheader("Szenario: Versorgungspunkt hinzufügen oder wegnehmen")
     st.caption("Wem hilft ein neuer Dorfladen, ein Automat oder ein Verkaufswagen-Halt – und wen trifft eine Schließung?")
@@ -36,8 +56,11 @@ def _scenario(distance: int, full_range: bool, points: pl.DataFrame) -> dict | N
     cols = st.columns([1, 1, 1, 1])
     add = cols[0].toggle("Punkt hinzufügen", value=True)
     default_lat, default_lon = (float(points["lat"].mean()), float(points["lon"].mean())) if points.height else (51.7, 9.2)
-    lat = cols[1].number_input("Breite", value=round(default_lat, 4), format="%.4f", step=0.001, disabled=not add)
-    lon = cols[2].number_input("Länge", value=round(default_lon, 4), format="%.4f", step=0.001, disabled=not add)
+    # coordinates as German text ("51,7234"): the browser's number field would misread a comma
+    lat = _coordinate(cols[1], "Breite", default_lat, 47.0, 56.0, add)
+    lon = _coordinate(cols[2], "Länge", default_lon, 5.0, 16.0, add)
+    if lat is None or lon is None:
+        add = False
     category = cols[3].selectbox("Kategorie", SUPPLY_CATEGORIES, index=SUPPLY_CATEGORIES.index("Dorfladen"), disabled=not add)
     local = points.filter(pl.col("in_region"))
     labels = {r["point_id"]: f"{r['name'] or r['category']} ({r['town']}, {r['category']})" for r in local.iter_rows(named=True)}

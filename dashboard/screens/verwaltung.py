@@ -10,14 +10,14 @@ in the meantime is refused (each row remembers the version it was loaded with).
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 
 import polars as pl
 import streamlit as st
 
 from dashboard import auth, data, ui
 from pipelines.errors import RefreshBusyError, XRegionError
-from pipelines.german import fmt_datetime
+from pipelines.german import fmt_datetime, fmt_number
 from pipelines.refresh import refresh
 from pipelines.register.model import ENTITIES, Field, ValueProblem, parse_value
 from pipelines.register.store import Change, RegisterStore, RegisterValidationError, StaleEditError
@@ -49,7 +49,20 @@ def _names(entity_name: str) -> dict[str, str]:
     return {r["id" if entity_name == "fields" else "ags"]: r["name"] for _, _, r in store().records(entity_name)}
 
 
+def number_text(value) -> str | None:
+    """A number as German text for the table editor ("5.700.000", "1,5"): the browser's own number
+    field would read "5.600.000" as 5,6, so numbers are edited as text and parsed the German way."""
+    if value is None or value != value:
+        return None
+    if float(value).is_integer():
+        return fmt_number(value, 0)
+    text = f"{value:,.6f}".rstrip("0").rstrip(".")
+    return text.replace(",", "\u0000").replace(".", ",").replace("\u0000", ".")
+
+
 def _display(field: Field, value, names: dict[str, dict[str, str]]):
+    if field.kind in ("number", "int"):
+        return number_text(value)
     if field.kind == "towns":
         return ", ".join(names["towns"].get(v, v) for v in value or [])
     if field.kind == "ref" and field.ref in names:
@@ -64,7 +77,9 @@ def _column_config(entity, names, records) -> dict:
         if f.kind == "date":
             config[f.header] = st.column_config.DateColumn(label, format="DD.MM.YYYY", help=f.help or None)
         elif f.kind in ("number", "int"):
-            config[f.header] = st.column_config.NumberColumn(label, format="localized", help=f.help or None)
+            config[f.header] = st.column_config.TextColumn(
+                label, help=(f.help + " " if f.help else "") + "Deutsche Schreibweise, z. B. 1.234,56 oder 5.600.000."
+            )
         elif f.kind == "choice":
             config[f.header] = st.column_config.SelectboxColumn(label, options=list(f.choices))
         elif f.kind == "ref":
@@ -97,7 +112,8 @@ def _table_editor(entity_name: str) -> None:
     )  # fmt: skip
     left, right = st.columns([1, 4])
     if left.button("Speichern", type="primary", key=f"save_{entity_name}"):
-        changes, problems = _changes(entity_name, frame, pl.from_pandas(edited), loaded)
+        originals = {k: r for k, _, r in records}
+        changes, problems = _changes(entity_name, frame, pl.from_pandas(edited), loaded, originals)
         if problems:
             st.error("Nicht gespeichert: " + "; ".join(problems))
         elif not changes:
@@ -111,11 +127,16 @@ def _table_editor(entity_name: str) -> None:
 
 
 def _polars_type(f: Field):
-    return {"date": pl.Date, "number": pl.Float64, "int": pl.Float64}.get(f.kind, pl.String)
+    return {"date": pl.Date}.get(f.kind, pl.String)  # numbers as German text, see number_text
 
 
-def _changes(entity_name: str, before: pl.DataFrame, after: pl.DataFrame, versions: dict) -> tuple[list[Change], list[str]]:
+def _changes(
+    entity_name: str, before: pl.DataFrame, after: pl.DataFrame, versions: dict, originals: dict | None = None
+) -> tuple[list[Change], list[str]]:
+    """What the edited table asks of the store. A cell the user did not touch keeps its stored
+    value (shown text such as "2.500" is not parsed again); typed cells are parsed the German way."""
     entity = ENTITIES[entity_name]
+    originals = originals or {}
     changes, problems = [], []
     original = {row[KEY_COLUMN]: row for row in before.iter_rows(named=True)}
     kept = set()
@@ -128,6 +149,9 @@ def _changes(entity_name: str, before: pl.DataFrame, after: pl.DataFrame, versio
         record = {}
         for f in entity.fields:
             value = row[f.header]
+            if key in original and key in originals and _same(value, original[key][f.header]):
+                record[f.name] = originals[key].get(f.name)
+                continue
             try:
                 record[f.name] = parse_value(f, None if value != value else value)  # NaN → empty
             except ValueProblem as exc:
@@ -144,8 +168,10 @@ def _changes(entity_name: str, before: pl.DataFrame, after: pl.DataFrame, versio
 def _same(a, b) -> bool:
     if a is None or a != a:
         return b is None or b != b
-    if hasattr(a, "date") and not isinstance(a, date):
+    if isinstance(a, datetime):  # the editor hands dates back as datetimes (a subclass of date)
         a = a.date()
+    if isinstance(b, datetime):
+        b = b.date()
     return a == b
 
 
