@@ -259,33 +259,82 @@ def display_cells(full_range: bool) -> pl.DataFrame:
     )
 
 
+@functools.lru_cache(maxsize=4)
+def _scenario_base(signature: tuple | None) -> dict:
+    """Cells, places and points of the Kreis as arrays, read once per warehouse build."""
+    cells = query(
+        "SELECT c.x, c.y, c.population, c.ags, r.name, c.distance_any, c.distance_full, c.nearest_any, c.nearest_full "
+        "FROM marts.nahversorgung_cells c LEFT JOIN marts.regions r ON r.ags = c.ags WHERE c.ags IS NOT NULL ORDER BY c.ags"
+    )
+    places = query(
+        "SELECT name, town, distance_any, distance_full, ST_X(q) AS x, ST_Y(q) AS y FROM (SELECT *, "
+        "ST_Transform(ST_Point(lon, lat), 'EPSG:4326', 'EPSG:3035', always_xy := true) AS q FROM marts.nahversorgung_places) "
+        "ORDER BY name"
+    )
+    points = query("SELECT point_id, x, y, full_range FROM marts.supply_points")
+    return {"cells": cells, "places": places, "points": points}
+
+
 def scenario(added: list[dict], removed: list[str], distance_m: float, full_range: bool) -> tuple[pl.DataFrame, pl.DataFrame]:
     """What adding points (`{lon, lat, category}`) and removing existing ones (point ids) would
     change, for the Kreis: per town the people within `distance_m` before and after, and the
-    places whose reach changes. Recomputed against all points (a Kreis has some hundred)."""
-    column = "distance_full" if full_range else "distance_any"
+    places whose reach changes. Incremental: a new point only lowers distances (min of old and
+    new); a removed point only changes the cells whose nearest point it was, and only those are
+    searched again (numpy and a k-d tree over the remaining points, no polars callbacks)."""
+    import numpy as np
+
+    from pipelines.nearest import LIMIT_M, nearest
+
+    base = _scenario_base(_signature(settings().db_path))
+    cells, places, points = base["cells"], base["places"], base["points"]
+    if not cells.height:
+        return pl.DataFrame(), pl.DataFrame()
+    kind = "full" if full_range else "any"
+    pts = points.filter(pl.col("full_range")) if full_range else points
+    remaining = pts.filter(~pl.col("point_id").is_in(removed)).select("x", "y").to_numpy()
     new = [(a["lon"], a["lat"]) for a in added if not full_range or a["category"] == "Vollsortiment"]
+    new_xy = _to_3035(new)
+
+    def after(xy: np.ndarray, before: np.ndarray, nearest_ids: np.ndarray | None) -> np.ndarray:
+        d = before.copy()
+        if nearest_ids is not None and removed:
+            lost = np.isin(nearest_ids, removed)
+        else:  # places carry no nearest id: search them again when anything was removed
+            lost = np.full(len(d), bool(removed))
+        if lost.any():
+            d[lost] = nearest(xy[lost], remaining)[0]
+        for px, py in new_xy:
+            near = np.hypot(xy[:, 0] - px, xy[:, 1] - py)
+            d = np.fmin(d, np.where(near <= LIMIT_M, near, np.nan))
+        return d
+
+    xy = cells.select("x", "y").to_numpy()
+    before = cells[f"distance_{kind}"].to_numpy().astype(float)
+    later = after(xy, before, cells[f"nearest_{kind}"].to_numpy())
+    people = cells["population"].to_numpy()
+    reached = pl.DataFrame({
+        "ags": cells["ags"], "name": cells["name"], "population": people,
+        "before": np.where(before <= distance_m, people, 0), "after": np.where(later <= distance_m, people, 0),
+    })  # fmt: skip
+    towns = reached.group_by("ags", maintain_order=True).agg(
+        pl.col("name").first(), pl.col("population").sum(), pl.col("before").sum(), pl.col("after").sum()
+    )
+    changed = pl.DataFrame()
+    if places.height:
+        p_before = places[f"distance_{kind}"].to_numpy().astype(float)
+        p_after = after(places.select("x", "y").to_numpy(), p_before, None)
+        was = np.nan_to_num(p_before, nan=1e9) <= distance_m
+        now = np.nan_to_num(p_after, nan=1e9) <= distance_m
+        changed = places.select("name", "town").with_columns(
+            pl.Series("bisher_m", np.round(p_before)), pl.Series("neu_m", np.round(p_after))
+        ).filter(pl.Series(was != now))
+    return towns, changed
+
+
+def _to_3035(lonlat: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    if not lonlat:
+        return []
     values = " UNION ALL ".join("SELECT ST_Transform(ST_Point(?, ?), 'EPSG:4326', 'EPSG:3035', always_xy := true) AS g"
-                                for _ in new) or "SELECT NULL::GEOMETRY AS g WHERE false"  # fmt: skip
-    points = (
-        f"WITH pts AS (SELECT x, y FROM marts.supply_points WHERE NOT list_contains(?, point_id) "
-        f"{'AND full_range' if full_range else ''} UNION ALL SELECT ST_X(g), ST_Y(g) FROM ({values})) "
-    )
-    params = [removed, *[v for point in new for v in point]]
-    towns = query(
-        points + f"SELECT c.ags, any_value(r.name) AS name, sum(c.population) AS population, "
-        f"coalesce(sum(c.population) FILTER (WHERE c.{column} <= ?), 0) AS before, "
-        f"coalesce(sum(c.population) FILTER (WHERE (SELECT min(sqrt((c.x - p.x) ^ 2 + (c.y - p.y) ^ 2)) FROM pts p) <= ?), 0) AS after "
-        f"FROM marts.nahversorgung_cells c LEFT JOIN marts.regions r ON r.ags = c.ags WHERE c.ags IS NOT NULL "
-        f"GROUP BY c.ags ORDER BY c.ags",
-        [*params, distance_m, distance_m],
-    )
-    places = query(
-        points + f"SELECT name, town, round({column}) AS bisher_m, round(neu) AS neu_m FROM ("
-        f"  SELECT pl.*, (SELECT min(sqrt((ST_X(q) - p.x) ^ 2 + (ST_Y(q) - p.y) ^ 2)) FROM pts p) AS neu FROM ("
-        f"    SELECT *, ST_Transform(ST_Point(lon, lat), 'EPSG:4326', 'EPSG:3035', always_xy := true) AS q "
-        f"    FROM marts.nahversorgung_places) pl) "
-        f"WHERE (coalesce({column}, 1e9) <= ?) <> (coalesce(neu, 1e9) <= ?) ORDER BY name",
-        [*params, distance_m, distance_m],
-    )
-    return towns, places
+                                for _ in lonlat)  # fmt: skip
+    frame = query(f"SELECT ST_X(g) AS x, ST_Y(g) AS y FROM ({values})", [v for point in lonlat for v in point])
+    return list(frame.iter_rows())

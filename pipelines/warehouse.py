@@ -240,12 +240,22 @@ def model_name(path: Path) -> str:
     return re.sub(r"^\d+_", "", path.stem)
 
 
+def _python_steps() -> dict:
+    """Work SQL does badly, run right before the model that reads its result."""
+    from pipelines.nearest import build_nearest_supply
+
+    return {"marts.nahversorgung_cells": build_nearest_supply}
+
+
 def run_sql_models(con: duckdb.DuckDBPyConnection, sql_dir: Path, reporter: Reporter) -> list[str]:
     built = []
+    steps = _python_steps()
     for layer, kind in LAYERS:
         for path in model_files(sql_dir, layer):
             name = f"{layer}.{model_name(path)}"
             sql = path.read_text(encoding="utf-8").strip().rstrip(";")
+            if name in steps:
+                steps[name](con)
             try:
                 con.execute(f"CREATE OR REPLACE {kind} {name} AS\n{sql}")
             except (duckdb.Error, RuntimeError) as exc:

@@ -53,3 +53,21 @@ def test_coverage_benchmark_agrees_with_the_naive_answer():
 
     (kreis,) = coverage.run(nrw=False)  # raises when a distance differs from the all-pairs one
     assert kreis.rows == 20_000 and kreis.candidate_s > 0
+
+
+def test_coverage_benchmark_runs_and_agrees_with_all_pairs():
+    from bench import coverage
+
+    results = coverage.run(nrw=False, repeat=1)  # raises when a distance differs from all pairs
+    assert results[0].rows == 20_000 and results[0].baseline_s > 0 and "k-d-Baum" in results[0].name
+
+
+def test_load_benchmark_runs_real_sessions(monkeypatch):
+    from bench import load
+
+    monkeypatch.setattr(load, "USERS", (1, 2))
+    monkeypatch.setattr(load, "RERUNS", 1)
+    monkeypatch.setattr(load, "PAGES", {k: v for k, v in load.PAGES.items() if k in ("Indikatoren", "Vorführen")})
+    lines = load.run()
+    assert [(line.page, line.users) for line in lines] == [("Indikatoren", 1), ("Indikatoren", 2), ("Vorführen", 1), ("Vorführen", 2)]
+    assert all(line.stalls == 0 and line.median_s > 0 for line in lines)

@@ -311,3 +311,21 @@ def test_a_kreis_without_grid_cells_gets_an_explanation_not_an_exception(app_env
     at = AppTest.from_string("from dashboard.screens import nahversorgung\nnahversorgung.render()", default_timeout=60).run()
     assert not at.exception
     assert "keine bewohnte Zelle im Gebiet des Kreises" in "\n".join(i.value for i in at.info)
+
+
+def test_the_k_d_tree_agrees_with_all_pairs_and_stops_at_10_km():
+    import numpy as np
+
+    from pipelines.nearest import nearest
+
+    rng = np.random.default_rng(7)
+    cells = rng.uniform(0, 40_000, size=(2000, 2))
+    points = rng.uniform(0, 40_000, size=(30, 2))
+    distance, index = nearest(cells, points)
+    pairs = np.hypot(cells[:, None, 0] - points[None, :, 0], cells[:, None, 1] - points[None, :, 1])
+    within = pairs.min(axis=1) <= 10_000
+    assert np.allclose(distance[within], pairs.min(axis=1)[within])
+    assert (index[within] == pairs.argmin(axis=1)[within]).all()
+    assert np.isnan(distance[~within]).all() and (index[~within] == -1).all()
+    far, none = nearest(cells[:3], np.empty((0, 2)))
+    assert np.isnan(far).all() and (none == -1).all()
