@@ -13,7 +13,7 @@ import time
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
@@ -84,19 +84,20 @@ def healthy(port: int, timeout_s: float = 2.0) -> bool:
 
 
 @contextmanager
-def served(env: dict[str, str], log: Path) -> Iterator[int]:
-    """`xregion serve` of the installation in `env` on a free port, until the block ends."""
+def running(command: Callable[[int], list[str]], env: dict[str, str], log: Path | Callable[[int], Path]) -> Iterator[int]:
+    """The app started by `command(port)` on a free port, healthy, until the block ends; its
+    output goes to `log` (or to `log(port)`)."""
     port = free_port()
+    log = log(port) if callable(log) else log
+    log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-c", "from pipelines.cli import main; main()", "serve", "--port", str(port)],
-            cwd=PROJECT_ROOT, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+        proc = subprocess.Popen(command(port), cwd=PROJECT_ROOT, env={**os.environ, **env}, stdout=out,
+                                stderr=subprocess.STDOUT)  # fmt: skip
         try:
             deadline = time.monotonic() + 60
             while not healthy(port):
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"xregion serve startete nicht: {log.read_text(errors='replace')[-2000:]}")
+                    raise RuntimeError(f"Die App ist nicht gestartet, siehe {log}:\n{log.read_text(errors='replace')[-2000:]}")
                 time.sleep(0.3)
             yield port
         finally:
@@ -106,3 +107,10 @@ def served(env: dict[str, str], log: Path) -> Iterator[int]:
             except subprocess.TimeoutExpired:  # a deadlocked server ignores SIGTERM
                 proc.kill()
                 proc.wait(10)
+
+
+def served(env: dict[str, str], log: Path):
+    """`xregion serve` of the installation in `env`, as Kreis IT runs it."""
+    return running(
+        lambda port: [sys.executable, "-c", "from pipelines.cli import main; main()", "serve", "--port", str(port)], env, log
+    )
