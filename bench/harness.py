@@ -1,8 +1,11 @@
-"""Timing helpers: best of n runs, candidate and baseline in the same process and run."""
+"""Timing helpers: the median of n runs after warm-up (with min and max beside it), candidate and
+baseline in the same process and run. A minimum flatters on a loaded machine and a single run
+flips its verdict from run to run; the median of five does neither."""
 
 from __future__ import annotations
 
 import gc
+import statistics
 import time
 from dataclasses import asdict, dataclass
 from typing import Callable
@@ -18,6 +21,8 @@ class Result:
     baseline_s: float
     target_ratio: float
     target_s: float | None = None  # an absolute budget as well (DESIGN.md performance budget)
+    candidate_range: tuple[float, float] | None = None  # (min, max) of the runs
+    baseline_range: tuple[float, float] | None = None
 
     @property
     def ratio(self) -> float:
@@ -33,9 +38,9 @@ class Result:
     def line(self) -> str:
         verdict = "erreicht" if self.met else "VERFEHLT"
         return (
-            f"{self.name}: {fmt_number(self.rows)} Zeilen – Kandidat {fmt_number(self.candidate_s, 3)} s, "
-            f"Basis {fmt_number(self.baseline_s, 3)} s, Faktor {fmt_number(self.ratio, 1)}×"
-            + (f" (Ziel {self._target()}: {verdict})" if self._target() else "")
+            f"{self.name}: {fmt_number(self.rows)} Zeilen – Kandidat {fmt_number(self.candidate_s, 3)} s"
+            f"{_spread(self.candidate_range)}, Basis {fmt_number(self.baseline_s, 3)} s{_spread(self.baseline_range)}, "
+            f"Faktor {fmt_number(self.ratio, 1)}×" + (f" (Ziel {self._target()}: {verdict})" if self._target() else "")
         )
 
     def _target(self) -> str:
@@ -52,17 +57,23 @@ def _timed(fn: Callable[[], object]) -> float:
     return time.perf_counter() - started
 
 
-def _best(fn: Callable[[], object], repeat: int) -> float:
-    return min(_timed(fn) for _ in range(repeat))
+def _spread(span: tuple[float, float] | None) -> str:
+    return f" (Median; {fmt_number(span[0], 3)}–{fmt_number(span[1], 3)})" if span else ""
 
 
-def best_of(
+def runs(fn: Callable[[], object], repeat: int) -> tuple[float, tuple[float, float]]:
+    """Median and (min, max) of `repeat` timed runs."""
+    times = sorted(_timed(fn) for _ in range(max(1, repeat)))
+    return statistics.median(times), (times[0], times[-1])
+
+
+def median_of(
     name: str,
     candidate: Callable[[], object],
     baseline: Callable[[], object],
     *,
     rows: int,
-    repeat: int = 3,
+    repeat: int = 5,
     target: float,
 ) -> Result:
     # warm-up outside the timing (imports, thread pools, and the allocator growing its heap, which
@@ -71,4 +82,6 @@ def best_of(
     candidate(), baseline()
     if produced != expected:
         raise AssertionError(f"{name}: Kandidat liefert {produced} Zeilen, Basis {expected}")
-    return Result(name, rows, _best(candidate, repeat), _best(baseline, repeat), target)
+    cand, cand_span = runs(candidate, repeat)
+    base, base_span = runs(baseline, repeat)
+    return Result(name, rows, cand, base, target, candidate_range=cand_span, baseline_range=base_span)

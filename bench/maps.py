@@ -17,7 +17,7 @@ from pathlib import Path
 
 import altair as alt
 
-from bench.harness import Result, best_of
+from bench.harness import Result, median_of
 from dashboard import charts
 
 NRW_GEMEINDEN = 396
@@ -69,14 +69,14 @@ def _plain_altair(feats: list[dict], meta: charts.ChartMeta) -> dict:
     )
 
 
-def spec_build(repeat: int = 3) -> list[Result]:
+def spec_build(repeat: int = 5) -> list[Result]:
     meta = charts.ChartMeta("Bevölkerung", "NRW", "Personen", "IT.NRW", "dl-de/by-2-0")
     classes = charts.Classes(["1 – 2"], ["#084594"], [])
     results = []
     for label, n in (("Kreis", KREIS_TOWNS), ("NRW", NRW_GEMEINDEN)):
         feats = features(n)
         results.append(
-            best_of(
+            median_of(
                 f"Karte {label} ({n} Gebiete): Spezifikation bauen",
                 lambda: len(json.dumps(charts.choropleth(feats, classes, meta))) and n,
                 lambda: len(json.dumps(_plain_altair(feats, meta))) and n,

@@ -22,7 +22,7 @@ import random
 
 import pandas as pd
 
-from bench.harness import Result, best_of
+from bench.harness import Result, median_of
 from pipelines.parsers.genesis_ffcsv import REGION_VARIABLES, parse_genesis_ffcsv
 from pipelines.parsers.itnrw_table_csv import parse_itnrw_table_csv
 
@@ -123,11 +123,11 @@ def run(repeat: int = 5, rows: int = ROWS) -> list[Result]:
         return len(frame)
 
     results = [
-        best_of(
+        median_of(
             "ffcsv (GENESIS) parsen – Basis: pystatis-Verfahren",
             ours_flat, lambda: pystatis_way(flat), rows=flat_rows, repeat=repeat, target=10.0,
         ),
-        best_of(
+        median_of(
             "ffcsv (GENESIS) parsen – Basis: pandas, gleiche Ausgabe",
             ours_flat, pandas_flat, rows=flat_rows, repeat=repeat, target=0.0,
         ),
@@ -166,11 +166,11 @@ def run(repeat: int = 5, rows: int = ROWS) -> list[Result]:
 
     ours_human = lambda: parse_itnrw_table_csv(human, "bench.csv").values.height  # noqa: E731
     results += [
-        best_of(
+        median_of(
             "Tabellen-CSV (IT.NRW-Layout) parsen – Basis: pandas, gleiche Ausgabe",
             ours_human, pandas_human, rows=n_rows, repeat=repeat, target=0.0,
         ),
-        best_of(
+        median_of(
             "Tabellen-CSV (IT.NRW-Layout) parsen – Basis: pandas mit den Leseoptionen von pystatis (ohne Zeichen)",
             ours_human, pandas_human_pystatis_options, rows=n_rows, repeat=repeat, target=0.0,
         ),
