@@ -135,6 +135,7 @@ def test_every_page_loads_cleanly(browser, app_with_data, path, title):
 
 def test_daten_page_explains_each_source(browser, app_with_data):
     with clean_page(browser, app_with_data, "daten", "Daten", "daten-with-data") as page:
+        page.get_by_text("02.03.2026").first.wait_for(timeout=30_000)  # the metrics, not their placeholders
         body = page.locator("body").inner_text()
         assert "Amtliche Statistik (IT.NRW, Landesdatenbank NRW)" in body
         assert "02.03.2026" in body and "Aktualisiert" in body
