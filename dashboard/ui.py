@@ -140,9 +140,9 @@ def show_view(view, key: str | None = None, on_select: bool = False):
 
 def formatted(frame: pl.DataFrame, formats: dict[str, Callable[[object], str]]) -> pl.DataFrame:
     """Columns as display text, formatted by Python over the rows shown (a page shows a few
-    hundred at most). Never as a polars callback: `map_elements` runs Python inside polars'
-    thread pool and deadlocks against another session's `to_pandas()` under Streamlit's threads
-    (../shared/repro/polars_map_elements_deadlock.py)."""
+    hundred at most). Never as a polars callback: polars runs such Python inside its thread pool,
+    which deadlocks against another session's `to_pandas()` under Streamlit's threads (see the
+    reproduction in ../shared/repro/)."""
     return frame.with_columns(
         pl.Series(name, [fn(v) for v in frame[name].to_list()], dtype=pl.String) for name, fn in formats.items()
     )

@@ -2,7 +2,8 @@
 
 The build never touches the live file: it writes `<db>.building-<pid>`, loads every source's
 current raw files, runs `sql/staging` (views), `sql/marts` (tables) and `sql/tests` (each must
-return zero rows), checkpoints, and only then renames the new file over the old one. The old
+return zero rows; a table or source that fails its own check is quarantined, see
+pipelines.checks), checkpoints, and only then renames the new file over the old one. The old
 file is kept as `<db>.bak` (hard link, so the swap itself stays a single rename). A failure or a
 killed process at any point leaves the live warehouse byte-identical.
 """
@@ -19,10 +20,10 @@ import duckdb
 import polars as pl
 
 from pipelines import PROJECT_ROOT
-from pipelines.duck import is_interrupt, load_spatial
-from pipelines.checks import Quarantine, QuarantineEntry, QuarantineLog, run_checks
 from pipelines.catalogue import load_catalogue, write_catalogue
+from pipelines.checks import Quarantine, QuarantineEntry, QuarantineLog, run_checks
 from pipelines.config import Settings
+from pipelines.duck import is_interrupt, load_spatial
 from pipelines.errors import BuildError, XRegionError
 from pipelines.frames import execute_with
 from pipelines.progress import Reporter
@@ -108,8 +109,7 @@ def _build_into(tmp: Path, settings: Settings, sources: list[Source], reporter: 
                 con.execute(source.raw_ddl)
         write_catalogue(con, load_catalogue(settings.catalogue_path))
         models = run_sql_models(con, sql_dir, reporter)
-        _run_scoped_checks(con, sql_dir, sources, quarantine, reporter)
-        run_sql_tests(con, sql_dir, reporter)
+        run_sql_tests(con, sql_dir, quarantine, reporter)
         quarantine.detach()
         rows = {
             source.name: sum(con.execute(f"SELECT count(*) FROM raw.{t}").fetchone()[0] for t in source.raw_tables)
@@ -129,27 +129,6 @@ def _kept_de(entry: QuarantineEntry) -> str:
     if entry.kept_previous:
         return "Die zuletzt geladenen Daten bleiben in Gebrauch."
     return "Es gibt keine früheren Daten; sie fehlen im Datenbestand."
-
-
-def _run_scoped_checks(con, sql_dir: Path, sources: list[Source], quarantine: Quarantine, reporter: Reporter) -> None:
-    """Checks about one table or source quarantine it and the models are rebuilt without it;
-    a check that fails again after that concerns more than its scope and vetoes."""
-    by_name = {s.name: s for s in all_sources()}
-    for _attempt in range(3):
-        scoped, _ = run_checks(con, model_files(sql_dir, "tests"))
-        if not scoped:
-            return
-        for source_name, item, message in scoped:
-            source = by_name.get(source_name)
-            if source is None or (item is not None and source.item_column is None):
-                raise BuildError(f"Die Prüfung meldet eine unbekannte Quelle „{source_name}“: {message}")
-            entry = quarantine.leave_out(source, item, message)
-            reporter.warn(f"{source.title}{', ' + item if item else ''}: {message} {_kept_de(entry)}")
-        run_sql_models(con, sql_dir, reporter)
-    raise BuildError(
-        "Die Prüfungen schlagen auch nach dem Zurückstellen der betroffenen Tabellen fehl.",
-        "Der bisherige Datenbestand bleibt in Gebrauch.",
-    )
 
 
 def _write_quarantine(con: duckdb.DuckDBPyConnection, quarantine: Quarantine) -> None:
@@ -270,10 +249,28 @@ def run_sql_models(con: duckdb.DuckDBPyConnection, sql_dir: Path, reporter: Repo
     return built
 
 
-def run_sql_tests(con: duckdb.DuckDBPyConnection, sql_dir: Path, reporter: Reporter) -> None:
-    """The checks about the warehouse as a whole: any failure vetoes the swap."""
+def run_sql_tests(con: duckdb.DuckDBPyConnection, sql_dir: Path, quarantine: Quarantine, reporter: Reporter) -> None:
+    """All checks. One about a table or a source quarantines it and the models are rebuilt
+    without it; one about the warehouse as a whole (or a scoped one that still fails after its
+    table was taken out) vetoes the swap."""
+    by_name = {s.name: s for s in all_sources()}
     tests = model_files(sql_dir, "tests")
-    _, failures = run_checks(con, tests)
+    for _attempt in range(3):
+        scoped, failures = run_checks(con, tests)
+        if not scoped:
+            break
+        for source_name, item, message in scoped:
+            source = by_name.get(source_name)
+            if source is None or (item is not None and source.item_column is None):
+                raise BuildError(f"Die Prüfung meldet eine unbekannte Quelle „{source_name}“: {message}")
+            entry = quarantine.leave_out(source, item, message)
+            reporter.warn(f"{source.title}{', ' + item if item else ''}: {message} {_kept_de(entry)}")
+        run_sql_models(con, sql_dir, reporter)
+    else:
+        raise BuildError(
+            "Die Prüfungen schlagen auch nach dem Zurückstellen der betroffenen Tabellen fehl.",
+            "Der bisherige Datenbestand bleibt in Gebrauch.",
+        )
     if failures:
         raise BuildError(
             "Der neue Datenbestand hat die Prüfungen nicht bestanden: "
