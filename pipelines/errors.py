@@ -26,10 +26,6 @@ class SourceError(XRegionError):
 class PartialSourceError(SourceError):
     """Some items of a source (tables) were fetched, others failed and keep their last data."""
 
-    def __init__(self, message: str, hint: str = "", failed_items: dict[str, str] | None = None) -> None:
-        super().__init__(message, hint)
-        self.failed_items = failed_items or {}
-
 
 class ParseError(SourceError):
     """A file does not have the expected layout; the message names file and line."""

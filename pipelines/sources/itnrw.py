@@ -18,6 +18,7 @@ import duckdb
 import polars as pl
 
 from pipelines.config import Settings
+from pipelines.duck import open_readonly
 from pipelines.errors import ParseError, PartialSourceError, SourceError, XRegionError
 from pipelines.frames import execute_with
 from pipelines.german import fmt_date, fmt_number
@@ -33,7 +34,6 @@ from pipelines.parsers.itnrw_table_csv import (
 )
 from pipelines.progress import Reporter
 from pipelines.rawstore import RawFile, RawStore
-from pipelines.duck import open_readonly
 from pipelines.region_names import known_names, resolve_region_names
 from pipelines.sources import ImportMatch, ItemFailure, Source
 
