@@ -49,11 +49,12 @@ def connect_readonly(path: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def attach_readonly(path: Path) -> duckdb.DuckDBPyConnection:
-    """A database instance of its own with the warehouse attached read-only as the default
-    catalog. Unlike `duckdb.connect(path)`, which hands out the process's cached instance for a
-    path, this always sees the file as it is now, even while an older instance is still open."""
-    con = duckdb.connect()
+def attach_readonly(path: Path | str, config: dict[str, str] | None = None) -> duckdb.DuckDBPyConnection:
+    """A database instance of its own (with `config`, e.g. memory limits) and the warehouse
+    attached read-only as the default catalog. Unlike `duckdb.connect(path)`, which hands out the
+    process's cached instance for a path, this always sees the file as it is now, even while an
+    older instance is still open."""
+    con = duckdb.connect(config=config or {})
     load_spatial(con)
     quoted = str(path).replace("'", "''")
     con.execute(f"ATTACH '{quoted}' AS warehouse (READ_ONLY)")

@@ -17,7 +17,7 @@ import logging
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import polars as pl
@@ -31,6 +31,9 @@ __all__ = ["EXAMPLES", "QueryRefused", "QueryResult", "Limits", "run_query", "ex
 
 DEFAULT_TIMEOUT_S = 20.0
 DEFAULT_MAX_ROWS = 100_000
+WORKER_GRACE_S = 10.0  # start-up of the worker, beyond the query's own time limit
+NARROW_HINT = "Schränken Sie sie ein (WHERE, LIMIT) oder fassen Sie zusammen (GROUP BY)."
+log = logging.getLogger(__name__)
 
 EXAMPLES = {
     "Bevölkerung der Städte des Kreises": (
@@ -80,11 +83,7 @@ def run_query(
     check_statement(sql)
     if not db_path.exists():
         raise QueryRefused("Es gibt noch keinen Datenbestand.", "Erst `xregion refresh` ausführen.")
-    order = {
-        "db_path": str(db_path.resolve()), "sql": sql, "timeout_s": limits.timeout_s, "max_rows": limits.max_rows,
-        "memory_mb": limits.memory_mb, "threads": limits.threads, "temp_mb": limits.temp_mb,
-        "address_space_mb": limits.address_space_mb,
-    }  # fmt: skip
+    order = {"db_path": str(db_path.resolve()), "sql": sql, **asdict(limits)}
     try:
         done = subprocess.run(
             [sys.executable, "-m", "pipelines.sqlworker"],
@@ -104,16 +103,12 @@ def run_query(
         raise QueryRefused(
             "Die Abfrage brauchte mehr Speicher, als der Konsole zusteht, und wurde beendet."
             if done.returncode != 0 else "Die Abfrage lieferte keine Antwort.",
-            "Schränken Sie sie ein (WHERE, LIMIT) oder fassen Sie zusammen (GROUP BY).",
+            NARROW_HINT,
         ) from None
     if not header["ok"]:
         raise _refusal(header, limits, db_path)
     frame = pl.read_ipc_stream(io.BytesIO(payload)) if payload else pl.DataFrame()
     return QueryResult(frame, header["truncated"])
-
-
-WORKER_GRACE_S = 10.0  # start-up of the worker, beyond the query's own time limit
-log = logging.getLogger(__name__)
 
 
 def _worker_env() -> dict[str, str]:
@@ -125,7 +120,7 @@ def _worker_env() -> dict[str, str]:
 def _interrupted(timeout_s: float) -> QueryRefused:
     return QueryRefused(
         f"Die Abfrage wurde nach {fmt_value(timeout_s)} Sekunden abgebrochen.",
-        "Schränken Sie sie ein (WHERE, LIMIT) oder fassen Sie zusammen (GROUP BY).",
+        NARROW_HINT,
     )
 
 
@@ -135,7 +130,7 @@ def _refusal(header: dict, limits: Limits, db_path: Path) -> QueryRefused:
     if header.get("out_of_memory"):
         return QueryRefused(
             f"Die Abfrage brauchte mehr als {fmt_value(limits.memory_mb)} MB Arbeitsspeicher und wurde abgebrochen.",
-            "Schränken Sie sie ein (WHERE, LIMIT) oder fassen Sie zusammen (GROUP BY).",
+            NARROW_HINT,
         )
     if "duckdb_error" in header:
         return QueryRefused(_scrub(_explain(header["duckdb_error"]), db_path), READ_ONLY_HINT)

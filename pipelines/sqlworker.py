@@ -42,7 +42,7 @@ def main() -> int:
     import duckdb  # only now: its allocations count against the cap
 
     from pipelines import sqlguard
-    from pipelines.duck import spatial_extension_path
+    from pipelines.duck import attach_readonly
 
     private = Path(tempfile.mkdtemp(prefix="xregion-sql-"))
     os.chdir(private)
@@ -50,15 +50,12 @@ def main() -> int:
     con = None
     try:
         statement = sqlguard.check_statement(order["sql"])
-        con = duckdb.connect(config={
+        con = attach_readonly(LINK_NAME, config={
             "memory_limit": f"{order['memory_mb']}MB", "threads": str(order["threads"]),
             "temp_directory": "tmp", "max_temp_directory_size": f"{order['temp_mb']}MB",
             "allow_unsigned_extensions": "false", "autoinstall_known_extensions": "false",
             "autoload_known_extensions": "false",
         })  # fmt: skip
-        con.execute(f"LOAD '{spatial_extension_path()}'")
-        con.execute(f"ATTACH '{LINK_NAME}' AS warehouse (READ_ONLY)")
-        con.execute("USE warehouse")
         con.execute("SET search_path = 'warehouse.marts,warehouse.main'")
         con.execute("SET enable_external_access = false")
         con.execute("SET lock_configuration = true")  # the query cannot switch any of the above back
