@@ -38,6 +38,14 @@ class QuarantineEntry:
     def key(self) -> str:
         return f"{self.source}/{self.item or '*'}"
 
+    @property
+    def what_de(self) -> str:
+        return f"Tabelle {self.item}" if self.item else "die ganze Quelle"
+
+    @property
+    def kept_de(self) -> str:
+        return "letzte Daten in Gebrauch" if self.kept_previous else "fehlt im Datenbestand, bis eine gültige Datei kommt"
+
 
 @dataclass
 class CheckFailure:

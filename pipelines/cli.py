@@ -87,9 +87,8 @@ def refresh(
     for name, message in result.partial.items():
         console.print(f"[yellow]⚠[/yellow] {escape(name)} teilweise aktualisiert: {escape(message)}")
     for entry in result.build.quarantined if result.build else []:
-        kept = "die zuletzt geladenen Daten bleiben in Gebrauch" if entry.kept_previous else "fehlt im Datenbestand"
-        what = f"{entry.source}, Tabelle {entry.item}" if entry.item else entry.source
-        console.print(f"[yellow]⚠[/yellow] {escape(what)} zurückgestellt ({kept}): {escape(entry.message)}")
+        what = f"{entry.source}, {entry.what_de}"
+        console.print(f"[yellow]⚠[/yellow] {escape(what)} zurückgestellt ({entry.kept_de}): {escape(entry.message)}")
     for name, message in result.failed.items():
         console.print(f"[red]✗[/red] {escape(name)}: {escape(message)}")
     if result.failed or result.partial or (result.build and result.build.quarantined):

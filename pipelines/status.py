@@ -94,9 +94,7 @@ class SourceOverview:
         if self.state.failing or self.state.partial:
             parts.append(f"{fmt_datetime(self.state.last_error_at)}: {self.state.last_error}")
         for entry in self.quarantined:
-            what = f"Tabelle {entry.item}" if entry.item else "Quelle"
-            kept = "letzte Daten in Gebrauch" if entry.kept_previous else "fehlt im Datenbestand"
-            parts.append(f"{what} zurückgestellt seit {fmt_datetime(entry.since)} ({kept}): {entry.message}")
+            parts.append(f"{entry.what_de} zurückgestellt seit {fmt_datetime(entry.since)} ({entry.kept_de}): {entry.message}")
         return " | ".join(parts)
 
 

@@ -97,11 +97,11 @@ def _build_into(tmp: Path, settings: Settings, sources: list[Source], reporter: 
                         raise KeyboardInterrupt from None  # Ctrl-C stops the build; not the source's fault
                     message = exc.message if isinstance(exc, XRegionError) else f"{type(exc).__name__}: {exc}"
                     entry = quarantine.leave_out(source, None, f"Die gespeicherten Dateien lassen sich nicht laden: {message}")
-                    reporter.warn(f"{source.title}: {entry.message} {_kept_de(entry)}")
+                    reporter.warn(f"{source.title}: {entry.message} ({entry.kept_de})")
                     failures = []
                 for failure in failures:
                     entry = quarantine.leave_out(source, failure.item, failure.message)
-                    reporter.warn(f"{source.title}, {failure.item}: {failure.message} {_kept_de(entry)}")
+                    reporter.warn(f"{source.title}, {failure.item}: {failure.message} ({entry.kept_de})")
                 advance(len(files))
         # the SQL models read every known source's raw tables: those not built from stay empty
         for source in all_sources():
@@ -123,12 +123,6 @@ def _build_into(tmp: Path, settings: Settings, sources: list[Source], reporter: 
     with tmp.open("rb+") as fh:
         os.fsync(fh.fileno())
     return BuildReport(path=tmp, built_at=built_at, rows=rows, models=models, quarantined=list(quarantine.entries.values()))
-
-
-def _kept_de(entry: QuarantineEntry) -> str:
-    if entry.kept_previous:
-        return "Die zuletzt geladenen Daten bleiben in Gebrauch."
-    return "Es gibt keine früheren Daten; sie fehlen im Datenbestand."
 
 
 def _write_quarantine(con: duckdb.DuckDBPyConnection, quarantine: Quarantine) -> None:
@@ -264,7 +258,7 @@ def run_sql_tests(con: duckdb.DuckDBPyConnection, sql_dir: Path, quarantine: Qua
             if source is None or (item is not None and source.item_column is None):
                 raise BuildError(f"Die Prüfung meldet eine unbekannte Quelle „{source_name}“: {message}")
             entry = quarantine.leave_out(source, item, message)
-            reporter.warn(f"{source.title}{', ' + item if item else ''}: {message} {_kept_de(entry)}")
+            reporter.warn(f"{source.title}{', ' + item if item else ''}: {message} ({entry.kept_de})")
         run_sql_models(con, sql_dir, reporter)
     else:
         raise BuildError(

@@ -35,11 +35,9 @@ def _source_card(src: SourceOverview) -> None:
         if src.state.failing or src.state.partial:
             st.error(f"**Letzter Fehler ({fmt_datetime(src.state.last_error_at)}):** {src.state.last_error}")
         for entry in src.quarantined:
-            what = f"Tabelle {entry.item}" if entry.item else "Die ganze Quelle"
-            kept = ("die zuletzt geladenen Daten bleiben in Gebrauch" if entry.kept_previous
-                    else "sie fehlt im Datenbestand, bis eine gültige Datei kommt")  # fmt: skip
+            what = entry.what_de[0].upper() + entry.what_de[1:]
             st.warning(
-                f":material/block: **{what} zurückgestellt seit {fmt_datetime(entry.since)}** ({kept}): {entry.message}"
+                f":material/block: **{what} zurückgestellt seit {fmt_datetime(entry.since)}** ({entry.kept_de}): {entry.message}"
             )
         if len(src.files) > 1 or src.quarantined:
             st.dataframe(_items_table(src), hide_index=True, width="stretch")
