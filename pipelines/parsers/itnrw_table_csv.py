@@ -53,17 +53,6 @@ HINT = (
 )
 
 
-# Who published a table: the footer's copyright line says it. The Regionaldatenbank Deutschland
-# (tables like 12411-02-03-4) uses the same layout as the Landesdatenbank NRW.
-PUBLISHERS = {
-    "itnrw": ("IT.NRW, Landesdatenbank NRW", "© IT.NRW, Düsseldorf"),
-    "regionalstatistik": (
-        "Statistische Ämter des Bundes und der Länder, Regionaldatenbank Deutschland",
-        "© Statistische Ämter des Bundes und der Länder, Deutschland",
-    ),
-}
-
-
 @dataclass
 class ParsedTable:
     table_code: str
@@ -77,14 +66,11 @@ class ParsedTable:
 
     @property
     def publisher(self) -> str:
-        """"itnrw" or "regionalstatistik", from the copyright line (IT.NRW when there is none)."""
-        return publisher_of(self.copyright)
-
-
-def publisher_of(copyright_line: str | None) -> str:
-    if copyright_line and "Statistische Ämter des Bundes und der Länder" in copyright_line:
-        return "regionalstatistik"
-    return "itnrw"
+        """"itnrw" or "regionalstatistik" (the Regionaldatenbank Deutschland, tables like
+        12411-02-03-4, same layout): the copyright line says who; IT.NRW when there is none."""
+        if self.copyright and "Statistische Ämter des Bundes und der Länder" in self.copyright:
+            return "regionalstatistik"
+        return "itnrw"
 
 
 VALUE_SCHEMA = {
