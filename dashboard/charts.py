@@ -6,11 +6,14 @@ Every chart speaks German (number and date locale) and carries its source line.
 
 from __future__ import annotations
 
+import copy
+import functools
 from dataclasses import dataclass
 
 import altair as alt
 import polars as pl
 
+from dashboard import topology
 from pipelines.german import fmt_date
 from pipelines.register.model import FUNDING_KINDS
 
@@ -198,29 +201,48 @@ def _spread(n: int) -> list[str]:
 
 
 def choropleth(
-    features: list[dict],
+    areas: dict,
     classes: Classes,
     meta: ChartMeta,
-    outline: list[dict] | None = None,
+    outline: dict | None = None,
     selectable: bool = True,
     width: int | str = "container",
     height: int = 520,
 ) -> dict:
-    """Areas coloured by class, as a Vega-Lite spec (dict). features: GeoJSON Features with flat
-    fields ags, name, klasse, wert (German text), rang, stand. `outline` (e.g. the Kreis) is drawn
-    on top without fill.
+    """Areas coloured by class, as a Vega-Lite spec (dict). areas: a TopoJSON document (object
+    `gebiete`, see `dashboard.topology`) whose properties are ags, name, klasse, wert (German
+    text), rang, stand. `outline` (a TopoJSON document, e.g. the Kreis) is drawn on top without
+    fill.
 
-    The geometries go into the spec's `datasets` after Altair has built it: Altair would walk and
-    copy every coordinate of ~400 municipalities (over a second), the finished spec needs none of that."""
+    The spec's frame is built and validated by Altair once per shape (selectable, outline, size)
+    and then only filled in: Altair's validation of a layered chart with a selection costs more
+    than everything else on the page, and nothing it checks changes from one rerun to the next."""
+    spec = copy.deepcopy(_choropleth_frame(selectable, outline is not None, width, height))
     domain = classes.labels + [MISSING_CLASS]
-    colours = classes.colours + [MISSING_COLOUR]
+    color = spec["layer"][0]["encoding"]["color"]
+    color.update(title=meta.unit, sort=domain, scale={"domain": domain, "range": classes.colours + [MISSING_COLOUR]})
+    spec["title"].update(text=meta.title, subtitle=[meta.subtitle])
+    spec["datasets"] = {"gebiete": areas, **({"umriss": outline} if outline else {})}
+    return spec
+
+
+_PLACEHOLDER = ChartMeta("…", "…", "…", "", "")
+
+
+@functools.lru_cache(maxsize=16)
+def _choropleth_frame(selectable: bool, with_outline: bool, width: int | str, height: int) -> dict:
+    topojson = alt.DataFormat(type="topojson", feature=topology.OBJECT)
+    # Vega reads a TopoJSON feature as {type, geometry, properties}: the fields are lifted out
+    # of `properties`, so that tooltips, the selection and the click event name them plainly
+    lifted = [alt.CalculateTransform(calculate=f"datum.properties.{f}", **{"as": f})
+              for f in ("ags", "name", "klasse", "wert", "rang", "stand")]  # fmt: skip
     selection = alt.selection_point(name="gebiet", fields=["ags"], on="click", clear="dblclick", empty=False)
     areas = (
-        alt.Chart(alt.NamedData(name="gebiete"))
+        alt.Chart(alt.NamedData(name="gebiete", format=topojson), transform=lifted)
         .mark_geoshape(stroke="#ffffff", strokeWidth=0.6)
         .encode(
             color=alt.Color(
-                "klasse:N", title=meta.unit, sort=domain, scale=alt.Scale(domain=domain, range=colours),
+                "klasse:N", title="…", sort=[MISSING_CLASS], scale=alt.Scale(domain=[MISSING_CLASS], range=[MISSING_COLOUR]),
                 legend=alt.Legend(symbolType="square", symbolSize=180, symbolStrokeColor="#999999"),
             ),
             tooltip=[
@@ -237,12 +259,13 @@ def choropleth(
             stroke=alt.condition(selection, alt.value("#000000"), alt.value("#ffffff")),
         )
     layers = [areas]
-    if outline:
+    if with_outline:
         layers.append(
-            alt.Chart(alt.NamedData(name="umriss")).mark_geoshape(filled=False, stroke="#000000", strokeWidth=2.2)
+            alt.Chart(alt.NamedData(name="umriss", format=topojson)).mark_geoshape(filled=False, stroke="#000000", strokeWidth=2.2)
         )
-    spec = _finish(alt.layer(*layers).project(type="mercator"), meta, width, height).to_dict()
-    spec["datasets"] = {"gebiete": features, **({"umriss": outline} if outline else {})}
+    spec = _finish(alt.layer(*layers).project(type="mercator"), _PLACEHOLDER, width, height).to_dict()
+    if not isinstance(spec.get("title"), dict):
+        raise AssertionError("choropleth frame without a title block")
     return spec
 
 

@@ -8,6 +8,7 @@ file on disk is a different one, so the app picks up new data without a restart.
 from __future__ import annotations
 
 import functools
+import json
 import os
 import threading
 from pathlib import Path
@@ -15,6 +16,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from dashboard import topology
+from dashboard.topology import Topology
 from pipelines.config import Settings, load_settings
 from pipelines.duck import attach_readonly
 from pipelines.status import SourceOverview, source_overview
@@ -125,6 +128,29 @@ def indicator_values(indicator_id: str, ags: list[str]) -> pl.DataFrame:
         "WHERE indicator_id = ? AND list_contains(?, ags) ORDER BY ags, period",
         [indicator_id, ags],
     )
+
+
+def build_signature() -> tuple | None:
+    """Identity of the warehouse file on disk: caches of derived data key on it, so a new build
+    (a rename onto the path) is picked up by the next request."""
+    return _signature(settings().db_path)
+
+
+def area_topology(level: str, whole_land: bool) -> tuple[Topology, dict[str, str]]:
+    """The outlines of `region_shapes` as a quantised TopoJSON geometry, parsed and encoded once
+    per warehouse build (the NRW map would otherwise parse ~400 GeoJSON texts on every rerun),
+    and the name of each area by AGS."""
+    return _area_topology(build_signature(), level, whole_land)
+
+
+@functools.lru_cache(maxsize=16)
+def _area_topology(signature: tuple | None, level: str, whole_land: bool) -> tuple[Topology, dict[str, str]]:
+    shapes = region_shapes(level, whole_land)
+    keys = shapes["ags"].to_list() if shapes.height else []
+    geometries = [json.loads(g) for g in shapes["geojson"]] if shapes.height else []
+    names = dict(shapes.select("ags", "name").iter_rows()) if shapes.height else {}
+    # a map of the Land is ~1000 px wide: 20 000 steps are still 20 per pixel
+    return topology.build(keys, geometries, quantization=20_000 if whole_land else 100_000), names
 
 
 def region_shapes(level: str, whole_land: bool) -> pl.DataFrame:

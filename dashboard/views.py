@@ -6,7 +6,10 @@ and builds it again with the data of the day (so a scheduled report is current).
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -31,6 +34,28 @@ class View:
     classes: charts.Classes | None = None  # maps: the class scheme (areas without value have none)
 
 
+def per_build(builder: Callable[..., View]) -> Callable[..., View]:
+    """Build a view once per warehouse build and parameters: a rerun (or a second user) with the
+    same choice gets the same View. Views are never changed after they are built (pages and
+    exports copy before they add anything), so sharing them between sessions is safe. Every
+    edit in Verwaltung builds a new warehouse, so register views are current too."""
+    signature = inspect.signature(builder)
+
+    @functools.lru_cache(maxsize=128)
+    def cached(build: tuple | None, arguments: str) -> View:
+        return builder(**json.loads(arguments))
+
+    @functools.wraps(builder)
+    def wrapper(*args, **kwargs) -> View:
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        arguments = json.dumps(bound.arguments, sort_keys=True, default=str)  # dates as ISO text
+        return cached(data.build_signature(), arguments)
+
+    wrapper.cache_clear = cached.cache_clear  # type: ignore[attr-defined]
+    return wrapper
+
+
 def _indicator(indicator_id: str) -> dict:
     catalogue = data.indicators()
     found = catalogue.filter(pl.col("indicator_id") == indicator_id) if catalogue.height else catalogue
@@ -52,6 +77,7 @@ def _source(indicator: dict) -> str:
     return f"{indicator['source']}, Tabelle {indicator['table_code']}"
 
 
+@per_build
 def indicator_series(indicator_id: str, towns: list[str], comparison: list[str]) -> View:
     indicator = _indicator(indicator_id)
     regions = data.focus_regions()
@@ -82,6 +108,7 @@ def indicator_series(indicator_id: str, towns: list[str], comparison: list[str])
     return View("indikator_verlauf", params, charts.time_series(values, meta), meta, frame)
 
 
+@per_build
 def indicator_ranking(indicator_id: str, period: str | date | None = None) -> View:
     indicator = _indicator(indicator_id)
     towns = data.focus_regions().filter(pl.col("level") == "gemeinde")
@@ -109,12 +136,13 @@ def indicator_ranking(indicator_id: str, period: str | date | None = None) -> Vi
     return View("indikator_rangfolge", params, charts.ranking(ranked, meta, indicator["direction"]), meta, frame)
 
 
+@per_build
 def indicator_map(
     indicator_id: str, period: str | date | None = None, scheme: str = "quantile", k: int = 5, whole_land: bool = False
 ) -> View:
     indicator = _indicator(indicator_id)
-    shapes = data.region_shapes("gemeinde", whole_land)
-    if not shapes.height:
+    areas, names = data.area_topology("gemeinde", whole_land)
+    if not areas.keys:
         raise ViewUnavailable("Noch keine Gebietsgrenzen geladen.")
     values = data.indicator_values_at_level(indicator_id, "gemeinde", whole_land)
     if not values.height:
@@ -125,14 +153,14 @@ def indicator_map(
     decimals = {",.0f": 0, ",.2f": 2}.get(fmt, 1)
     by_ags = {r["ags"]: r for r in current.iter_rows(named=True)}
     classes = charts.classify(
-        [by_ags[a]["value"] if a in by_ags else None for a in shapes["ags"]], scheme, k, indicator["direction"],
+        [by_ags[a]["value"] if a in by_ags else None for a in areas.keys], scheme, k, indicator["direction"],
         lambda v: fmt_number(v, decimals),
     )  # fmt: skip
-    features = []
-    for shape, cls in zip(shapes.iter_rows(named=True), classes.index):
-        row = by_ags.get(shape["ags"])
-        features.append({
-            "type": "Feature", "geometry": json.loads(shape["geojson"]), "ags": shape["ags"], "name": shape["name"],
+    properties = []
+    for ags, cls in zip(areas.keys, classes.index):
+        row = by_ags.get(ags)
+        properties.append({
+            "ags": ags, "name": names[ags],
             "klasse": charts.MISSING_CLASS if cls is None else classes.labels[cls],
             "wert": f"{fmt_number(row['value'], decimals)} {indicator['unit']}" if row else charts.MISSING_CLASS,
             "rang": f"{row['rank']} von {current.height}" if row else "–",
@@ -140,8 +168,8 @@ def indicator_map(
         })  # fmt: skip
     outline = None
     if whole_land:
-        kreis = data.region_shapes("kreis", whole_land=False)
-        outline = [{"type": "Feature", "geometry": json.loads(g)} for g in kreis["geojson"]]
+        kreis, _ = data.area_topology("kreis", whole_land=False)
+        outline = kreis.with_properties([{} for _ in kreis.keys])
     meta = charts.ChartMeta(
         title=f"{indicator['title']} ({indicator['unit']})",
         subtitle=f"{'Gemeinden in NRW' if whole_land else region_label()}, {fmt_date(chosen)}",
@@ -151,20 +179,21 @@ def indicator_map(
         stand_label=_stand_label(indicator),
         data_stand=current["data_stand"].max(),
     )
-    names = dict(shapes.select("ags", "name").iter_rows())
     frame = pl.DataFrame({
-        "Gemeinde": [names[a] for a in shapes["ags"]], "AGS": shapes["ags"],
-        f"Wert ({indicator['unit']})": [by_ags[a]["value"] if a in by_ags else None for a in shapes["ags"]],
-        "Klasse": [f["klasse"] for f in features],
+        "Gemeinde": [p["name"] for p in properties], "AGS": list(areas.keys),
+        f"Wert ({indicator['unit']})": [by_ags[a]["value"] if a in by_ags else None for a in areas.keys],
+        "Klasse": [p["klasse"] for p in properties],
     })  # fmt: skip
     params = {"indicator_id": indicator_id, "period": chosen.isoformat(), "scheme": scheme, "k": k, "whole_land": whole_land}
-    return View("indikator_karte", params, charts.choropleth(features, classes, meta, outline=outline), meta, frame, classes)
+    chart = charts.choropleth(areas.with_properties(properties), classes, meta, outline=outline)
+    return View("indikator_karte", params, chart, meta, frame, classes)
 
 
 REGISTER_SOURCE = "Projektregister des Kreises"
 REGISTER_LICENCE = "intern"
 
 
+@per_build
 def kpi_history(kpi_id: str) -> View:
     kpis = data.kpi_progress()
     found = kpis.filter(pl.col("kpi_id") == kpi_id) if kpis.height else kpis
@@ -187,6 +216,7 @@ def kpi_history(kpi_id: str) -> View:
     return View("kennzahl_verlauf", {"kpi_id": kpi_id}, charts.kpi_history(history, path, meta), meta, frame)
 
 
+@per_build
 def funding(programme_id: str, town_ags: str | None = None) -> View:
     rows = data.funding().filter(pl.col("programme_id") == programme_id)
     total = rows.filter(pl.col("town_ags").is_null() if town_ags is None else pl.col("town_ags") == town_ags)
@@ -207,6 +237,7 @@ def funding(programme_id: str, town_ags: str | None = None) -> View:
     return View("foerdermittel_verlauf", params, charts.funding_timeline(timeline, meta, budget), meta, frame)
 
 
+@per_build
 def supply_map(distance_m: int = 1000, full_range: bool = True, extra: dict | None = None) -> View:
     points = data.supply_points()
     if not points.height:

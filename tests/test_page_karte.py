@@ -8,7 +8,7 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import charts
+from dashboard import charts, topology
 from pipelines.config import load_settings
 from pipelines.refresh import import_files
 from tests.support import geo, itnrw_tables
@@ -34,11 +34,16 @@ def map_spec(at: AppTest) -> dict:
     return json.loads(at.get("vega_lite_chart")[0].proto.spec)
 
 
+def areas(spec: dict, name: str = "gebiete") -> list[dict]:
+    """The properties of the map's areas, read from the TopoJSON the page sends."""
+    return [f["properties"] for f in topology.decode(spec["datasets"][name], topology.OBJECT)]
+
+
 def test_the_towns_of_the_kreis_are_coloured_with_german_tooltips(statistics_and_boundaries):
     at = page({"indikator": "bevoelkerung"})
     assert not at.exception
     spec = map_spec(at)
-    features = spec["datasets"]["gebiete"]
+    features = areas(spec)
     assert [f["name"] for f in features] == ["Bad Driburg", "Höxter"]
     assert features[0]["wert"] == "1.141 Personen"  # population_series_table: 1000 + 37·3 + 10·3
     assert features[1]["rang"] == "1 von 2"
@@ -54,7 +59,7 @@ def test_colours_get_darker_towards_the_better_end(statistics_and_boundaries):
     for spec, best in ((up, "Höxter"), (down, "Bad Driburg")):
         scale = spec["layer"][0]["encoding"]["color"]["scale"]
         colour = dict(zip(scale["domain"], scale["range"]))
-        by_name = {f["name"]: colour[f["klasse"]] for f in spec["datasets"]["gebiete"]}
+        by_name = {f["name"]: colour[f["klasse"]] for f in areas(spec)}
         assert charts.SEQUENTIAL.index(by_name[best]) > charts.SEQUENTIAL.index(
             next(c for n, c in by_name.items() if n != best)
         )
@@ -64,7 +69,7 @@ def test_a_missing_value_is_grey_and_named_not_zero(statistics_and_boundaries):
     at = page({"indikator": "uebernachtungen"})
     at.selectbox[1].select(at.selectbox[1].options[-1]).run()  # 2023: Bad Driburg has "."
     spec = map_spec(at)
-    driburg = next(f for f in spec["datasets"]["gebiete"] if f["name"] == "Bad Driburg")
+    driburg = next(f for f in areas(spec) if f["name"] == "Bad Driburg")
     assert driburg["klasse"] == charts.MISSING_CLASS and driburg["wert"] == charts.MISSING_CLASS
     scale = spec["layer"][0]["encoding"]["color"]["scale"]
     assert scale["domain"][-1] == "keine Angabe" and scale["range"][-1] == charts.MISSING_COLOUR
@@ -75,8 +80,8 @@ def test_the_nrw_comparison_shows_all_gemeinden_with_the_kreis_outlined(statisti
     at.toggle[0].set_value(True).run()
     assert not at.exception
     spec = map_spec(at)
-    assert [f["ags"] for f in spec["datasets"]["gebiete"]] == ["05762004", "05762020", "05774032"]
-    assert len(spec["datasets"]["umriss"]) == 1
+    assert [f["ags"] for f in areas(spec)] == ["05762004", "05762020", "05774032"]
+    assert len(areas(spec, "umriss")) == 1
     assert spec["layer"][1]["mark"]["filled"] is False
 
 
