@@ -23,6 +23,7 @@ class Result:
     target_s: float | None = None  # an absolute budget as well (DESIGN.md performance budget)
     candidate_range: tuple[float, float] | None = None  # (min, max) of the runs
     baseline_range: tuple[float, float] | None = None
+    unit: str = "s"  # what candidate and baseline count: seconds, or "MB" for a size
 
     @property
     def ratio(self) -> float:
@@ -38,15 +39,15 @@ class Result:
     def line(self) -> str:
         verdict = "erreicht" if self.met else "VERFEHLT"
         return (
-            f"{self.name}: {fmt_number(self.rows)} Zeilen – Kandidat {fmt_number(self.candidate_s, 3)} s"
-            f"{_spread(self.candidate_range)}, Basis {fmt_number(self.baseline_s, 3)} s{_spread(self.baseline_range)}, "
+            f"{self.name}: {fmt_number(self.rows)} Zeilen – Kandidat {fmt_number(self.candidate_s, 3)} {self.unit}"
+            f"{_spread(self.candidate_range)}, Basis {fmt_number(self.baseline_s, 3)} {self.unit}{_spread(self.baseline_range)}, "
             f"Faktor {fmt_number(self.ratio, 1)}×" + (f" (Ziel {self._target()}: {verdict})" if self._target() else "")
         )
 
     def _target(self) -> str:
         parts = [f"≥ {fmt_number(self.target_ratio, 1)}×"] if self.target_ratio else []
         if self.target_s is not None:
-            parts.append(f"< {fmt_number(self.target_s, 1)} s")
+            parts.append(f"≤ {fmt_number(self.target_s, 2)} s")
         return " und ".join(parts)
 
 

@@ -5,6 +5,9 @@ demo data, the "Beispieldaten" marker baked into the image."""
 from __future__ import annotations
 
 import copy
+import json
+import threading
+from collections import OrderedDict
 
 import altair as alt
 import vl_convert as vlc
@@ -60,6 +63,7 @@ def _fix_width(spec: dict) -> None:
 
 
 def png(spec: dict) -> bytes:
+    """The print PNG of a spec (see `printable`); rendering takes about half a second for a map."""
     return vlc.vegalite_to_png(spec, vl_version=VL_VERSION, scale=PNG_SCALE, ppi=PRINT_PPI)
 
 
@@ -84,3 +88,55 @@ def for_projector(chart: alt.TopLevelMixin | dict) -> dict:
         spec["title"].pop("fontSize", None)  # the config's size applies
     spec["height"] = 560
     return spec
+
+
+# --- rendered once per view and warehouse build --------------------------------------------------
+
+_RENDERERS = {"png": png, "svg": svg, "pdf": pdf}
+_cache: OrderedDict[tuple, bytes | str] = OrderedDict()
+_cache_lock = threading.Lock()
+CACHE_ENTRIES = 96  # a map PNG is ~0,3 MB: the cache stays under ~30 MB
+
+
+def _key(view, kind: str, demo: bool) -> tuple:
+    from dashboard import data
+
+    return (data.build_signature(), view.name, json.dumps(view.params, sort_keys=True, default=str), kind, demo)
+
+
+def _remember(key: tuple, value: bytes | str) -> None:
+    with _cache_lock:
+        _cache[key] = value
+        _cache.move_to_end(key)
+        while len(_cache) > CACHE_ENTRIES:
+            _cache.popitem(last=False)
+
+
+def clear_cache() -> None:
+    """Forget every rendered image (the benchmark measures the first rendering this way)."""
+    with _cache_lock:
+        _cache.clear()
+
+
+def rendered(view, kind: str, demo: bool = False) -> bytes | str:
+    """A view's export as PNG, SVG or PDF, rendered once per view, parameters and warehouse
+    build: the second download of the same chart (by anyone) and every deck that shows it reuse
+    the image."""
+    return rendered_many([view], kind, demo)[0]
+
+
+def rendered_many(views: list, kind: str, demo: bool = False) -> list[bytes | str]:
+    """Several views at once; those not rendered yet are rendered in parallel processes (see
+    `dashboard.render_pool`), so a deck of ten maps takes the time of a few."""
+    from dashboard import render_pool
+
+    keys = [_key(v, kind, demo) for v in views]
+    with _cache_lock:
+        found = {k: _cache[k] for k in keys if k in _cache}
+    missing = [(k, v) for k, v in zip(keys, views) if k not in found]
+    unique = dict(missing)  # the same chart twice in a deck is rendered once
+    specs = [printable(v.chart, v.meta, demo) for v in unique.values()]
+    for key, image in zip(unique, render_pool.render(_RENDERERS[kind], specs)):
+        _remember(key, image)
+        found[key] = image
+    return [found[k] for k in keys]

@@ -106,14 +106,15 @@ def pptx(report: Report, logo: Path | None = None) -> bytes:
     _text(title_slide, subtitle, Inches(0.7), Inches(3.8), Inches(12), Inches(0.6), 20)
     if report.notes:
         _text(title_slide, report.notes, Inches(0.7), Inches(4.6), Inches(12), Inches(1.5), 16)
-    for item, view, problem in build_views(report):
+    built = build_views(report)
+    images = iter(export.rendered_many([view for _, view, _ in built if view is not None], "png", demo))
+    for item, view, problem in built:
         slide = deck.slides.add_slide(blank)
         _text(slide, item.title, Inches(0.5), Inches(0.25), Inches(12.3), Inches(0.8), 28, bold=True)
         if view is None:
             _text(slide, f"Nicht verfügbar: {problem}", Inches(0.5), Inches(3), Inches(12.3), Inches(1), 20)
         else:
-            image = export.png(export.printable(view.chart, view.meta, demo))
-            _picture(slide, image, Inches(0.5), Inches(1.1), Inches(12.3), Inches(5.6))
+            _picture(slide, next(images), Inches(0.5), Inches(1.1), Inches(12.3), Inches(5.6))
             footer = view.meta.source_line + (" · BEISPIELDATEN" if demo else "")
             _text(slide, footer, Inches(0.5), Inches(6.85), Inches(12.3), Inches(0.4), 11)
         if item.note:
@@ -159,10 +160,9 @@ def pdf(report: Report) -> bytes:
     }  # fmt: skip
     for page in PdfReader(io.BytesIO(export.pdf(cover))).pages:
         writer.add_page(page)
-    for item, view, problem in build_views(report):
-        if view is None:
-            continue
-        for page in PdfReader(io.BytesIO(export.pdf(export.printable(view.chart, view.meta, demo)))).pages:
+    shown = [view for _, view, _ in build_views(report) if view is not None]
+    for document in export.rendered_many(shown, "pdf", demo):
+        for page in PdfReader(io.BytesIO(document)).pages:
             writer.add_page(page)
     buffer = io.BytesIO()
     writer.write(buffer)

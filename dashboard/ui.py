@@ -119,14 +119,13 @@ def show_view(view, key: str | None = None, on_select: bool = False):
     name = slug(view.meta.title, "grafik", limit=60)
     frame = view.frame.with_columns(pl.lit("BEISPIELDATEN").alias("Hinweis")) if demo else view.frame
 
-    def printable():
-        return export.printable(view.chart, view.meta, demo)
-
     cols = st.columns([1, 1, 1, 1, 1, 2])
-    cols[0].download_button("PNG", lambda: export.png(printable()), f"{name}.png", "image/png", key=f"png_{key}",
-                            icon=":material/image:")  # fmt: skip
-    cols[1].download_button("SVG", lambda: export.svg(printable()), f"{name}.svg", "image/svg+xml", key=f"svg_{key}")
-    cols[2].download_button("PDF", lambda: export.pdf(printable()), f"{name}.pdf", "application/pdf", key=f"pdf_{key}")
+    cols[0].download_button("PNG", lambda: export.rendered(view, "png", demo), f"{name}.png", "image/png",
+                            key=f"png_{key}", icon=":material/image:")  # fmt: skip
+    cols[1].download_button("SVG", lambda: export.rendered(view, "svg", demo), f"{name}.svg", "image/svg+xml",
+                            key=f"svg_{key}")  # fmt: skip
+    cols[2].download_button("PDF", lambda: export.rendered(view, "pdf", demo), f"{name}.pdf", "application/pdf",
+                            key=f"pdf_{key}")  # fmt: skip
     cols[3].download_button("CSV", lambda: downloads.german_csv(frame), f"{name}.csv", "text/csv", key=f"csv_{key}")
     cols[4].download_button(
         "XLSX", lambda: downloads.xlsx(frame), f"{name}.xlsx",
