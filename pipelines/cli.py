@@ -1,11 +1,13 @@
-"""The `xregion` command line: refresh, import, status, serve.
+"""The `xregion` command line: refresh, import, sql, export, status, backup, restore, doctor, serve.
 
 Errors are printed as one German sentence plus what to do; the traceback only with --verbose.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 import sys
 import traceback
@@ -91,9 +93,23 @@ def refresh(
         console.print(f"[yellow]⚠[/yellow] {escape(what)} zurückgestellt ({entry.kept_de}): {escape(entry.message)}")
     for name, message in result.failed.items():
         console.print(f"[red]✗[/red] {escape(name)}: {escape(message)}")
-    if result.failed or result.partial or (result.build and result.build.quarantined):
+    code = refresh_exit_code(result)
+    if code:
         console.print("Für die nicht erreichbaren Quellen bleiben die zuletzt geladenen Daten in Gebrauch.")
-        raise typer.Exit(code=1)
+        raise typer.Exit(code=code)
+
+
+EXIT_OK, EXIT_PARTIAL, EXIT_NOTHING = 0, 1, 2
+
+
+def refresh_exit_code(result) -> int:
+    """For schedulers: 0 every source updated, 1 some sources or tables kept their last data,
+    2 nothing could be updated."""
+    if result.failed and not result.fetched:
+        return EXIT_NOTHING
+    if result.failed or result.partial or (result.build and result.build.quarantined):
+        return EXIT_PARTIAL
+    return EXIT_OK
 
 
 @app.command("import")
@@ -145,6 +161,7 @@ def export(
     parquet: Optional[Path] = typer.Option(None, "--parquet", help="Alle Tabellen von marts als Parquet in dieses Verzeichnis."),
     report: Optional[str] = typer.Option(None, "--report", help="Gespeicherten Bericht als PPTX und PDF erzeugen."),
     out: Path = typer.Option(Path("."), "--out", help="Zielverzeichnis für --report."),
+    mail: Optional[str] = typer.Option(None, "--mail", help="Den Bericht (PPTX und PDF) an diese Adressen senden (durch Komma getrennt)."),
 ) -> None:
     """Daten exportieren: Parquet aller marts, oder einen gespeicherten Bericht (PPTX, PDF) mit aktuellen Daten."""
     if parquet is None and report is None:
@@ -158,12 +175,46 @@ def export(
     if report is not None:
         from dashboard import reports
 
+        recipients = None
+        if mail is not None:
+            from pipelines.mail import recipients_from
+
+            recipients = recipients_from(mail)  # a typo fails before minutes of rendering
         loaded = reports.load(report)
         out.mkdir(parents=True, exist_ok=True)
+        files = []
         for suffix, content in (("pptx", reports.pptx(loaded, settings.reports.logo)), ("pdf", reports.pdf(loaded))):
             path = out / f"{loaded.slug}.{suffix}"
             path.write_bytes(content)
+            files.append(path)
             console.print(f"geschrieben: {escape(str(path))}")
+        if recipients:
+            _mail_report(settings, loaded, files, recipients)
+    elif mail is not None:
+        raise XRegionError("--mail gehört zu --report.", "Beispiel: xregion export --report wochenbericht --mail a@kreis.example")
+
+
+def _mail_report(settings: Settings, report, files: list[Path], recipients: list[str]) -> None:
+    from datetime import date
+
+    from dashboard import views
+    from pipelines.german import fmt_date
+    from pipelines.mail import Attachment, compose, send
+    from pipelines.status import source_overview
+
+    mimes = {".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation", ".pdf": "application/pdf"}
+    stands = "\n".join(f"- {row.title}: Datenstand {row.data_stand_de}, zuletzt aktualisiert {row.last_success_de}"
+                       + (f" ({row.status_de})" if row.status_de != "aktualisiert" else "")
+                       for row in source_overview(settings))  # fmt: skip
+    body = (
+        f"Guten Tag,\n\nanbei der Bericht „{report.title}“ ({views.region_label()}), erstellt am {fmt_date(date.today())} "
+        f"mit den Daten dieses Tages – als Präsentation (PPTX) und als Handout (PDF).\n\nStand der Quellen:\n{stands}\n\n"
+        "Diese Nachricht wurde vom XRegion Monitor automatisch versandt.\n"
+    )
+    message = compose(settings.mail, recipients, f"{report.title} – {views.region_label()} – {fmt_date(date.today())}", body,
+                      [Attachment(p.name, p.read_bytes(), mimes[p.suffix]) for p in files])  # fmt: skip
+    send(settings.mail, message)
+    console.print(f"[green]✓[/green] gesendet an {escape(', '.join(recipients))}")
 
 
 @app.command("register-template")
@@ -176,11 +227,16 @@ def register_template(path: Path = typer.Argument(..., help="Zieldatei (.xlsx)."
 
 
 @app.command()
-def status() -> None:
+def status(
+    as_json: bool = typer.Option(False, "--json", help="Maschinenlesbar für eine Überwachung (eine JSON-Liste)."),
+) -> None:
     """Stand jeder Quelle: letzte Aktualisierung, Datenstand, Zeilen, letzter Fehler."""
     from pipelines.status import source_overview
 
     overview = source_overview(_settings())
+    if as_json:
+        sys.stdout.write(json.dumps([row.as_json() for row in overview], ensure_ascii=False, indent=2) + "\n")
+        return
     table = Table(title="Quellen")
     for column in ("Quelle", "Zustand", "Letzte Aktualisierung", "Datenstand", "Zeilen", "Letzter Fehler"):
         table.add_column(column)
@@ -190,11 +246,56 @@ def status() -> None:
 
 
 @app.command()
+def backup(
+    directory: Optional[Path] = typer.Argument(None, help="Zielverzeichnis (Standard: [backup] dir, data/backup)."),
+) -> None:
+    """Sichern, was nur diese Installation hat: Register mit Verlauf, Berichte, Konfiguration (ohne Geheimnisse), Manifeste."""
+    from pipelines.backup import create
+
+    settings = _settings()
+    path = create(settings, directory or settings.backup.dir)
+    console.print(f"[green]✓[/green] Sicherung geschrieben: {escape(str(path))} (Prüfsumme in {escape(path.name)}.sha256)")
+
+
+@app.command()
+def restore(archive: Path = typer.Argument(..., help="Archiv von `xregion backup` (.tar.gz).")) -> None:
+    """Eine Sicherung prüfen und zurückspielen (Register und Berichte); danach wird der Datenbestand neu gebaut."""
+    from pipelines.backup import restore as run_restore
+    from pipelines.german import fmt_datetime
+
+    done = run_restore(_settings(), archive)
+    console.print(
+        f"[green]✓[/green] Sicherung vom {escape(fmt_datetime(done.created_at))} zurückgespielt: Register mit "
+        f"{done.register_changes} Änderungen, {done.reports} Bericht(e). Die gesicherte Konfiguration liegt zum Vergleich "
+        "unter data/state/aus-sicherung/ (die aktuelle bleibt in Gebrauch)."
+    )
+
+
+@app.command()
+def doctor(
+    offline: bool = typer.Option(False, "--offline", help="Die Quellen nicht anfragen."),
+) -> None:
+    """Prüft Konfiguration, Erreichbarkeit der Quellen (mit Proxy), Verzeichnisse, Speicherplatz, Erweiterung, Anmeldung, Sicherung, Aktualisierung."""
+    from pipelines.doctor import run
+
+    checks = run(reach_sources=not offline)
+    out = Console()
+    for check in checks:
+        colour = "green" if check.ok else "red"
+        out.print(Text.assemble((("✓" if check.ok else "✗"), colour), " " + check.line()[2:]))
+    failed = sum(not c.ok for c in checks)
+    out.print(f"{len(checks) - failed} von {len(checks)} Prüfungen in Ordnung.")
+    if failed:
+        raise typer.Exit(code=1)
+
+
+@app.command()
 def serve(
     port: int = typer.Option(8501, help="Port des Dashboards."),
     address: str = typer.Option("127.0.0.1", help="Adresse; ohne Anmeldung (OIDC) nur lokal."),
+    base_path: str = typer.Option("", "--base-path", help="Pfad hinter einem Reverse-Proxy, z. B. /monitor."),
 ) -> None:
-    """Das Dashboard starten (http://127.0.0.1:8501)."""
+    """Das Dashboard starten (http://127.0.0.1:8501). Gesundheitsprüfung: <Pfad>/_stcore/health."""
     from pipelines.config import auth_configured
 
     _settings()  # fail early with a clear message on a broken configuration
@@ -207,7 +308,12 @@ def serve(
         sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "dashboard" / "app.py"),
         "--server.address", address, "--server.port", str(port),
     ]  # fmt: skip
-    console.print(f"Dashboard: http://{address}:{port}")
+    path = base_path.strip().strip("/")
+    if path and not re.fullmatch(r"[A-Za-z0-9._~/-]+", path):
+        raise XRegionError(f"Der Pfad „{base_path}“ taugt nicht als Adresspfad.", "Beispiel: --base-path /monitor")
+    if path:
+        cmd += ["--server.baseUrlPath", path]
+    console.print(f"Dashboard: http://{address}:{port}/{path + '/' if path else ''}")
     raise typer.Exit(subprocess.call(cmd, cwd=PROJECT_ROOT, env=os.environ.copy()))
 
 

@@ -39,8 +39,14 @@ ENV_OVERRIDES = {
     "XREGION_DEMO": "register.demo",
     "XREGION_DEMO_STORE": "register.demo_store",
     "XREGION_REPORTS_DIR": "reports.dir",
+    "XREGION_MAIL_HOST": "mail.host",
+    "XREGION_MAIL_PORT": "mail.port",
+    "XREGION_MAIL_SENDER": "mail.sender",
+    "XREGION_MAIL_USER": "mail.user",
+    "XREGION_MAIL_PASSWORD": "mail.password",
+    "XREGION_BACKUP_DIR": "backup.dir",
 }
-SECRET_KEYS = ("XREGION_ITNRW_USER", "XREGION_ITNRW_PASSWORD")
+SECRET_KEYS = ("XREGION_ITNRW_USER", "XREGION_ITNRW_PASSWORD", "XREGION_MAIL_USER", "XREGION_MAIL_PASSWORD")
 
 
 class RegionSettings(BaseModel):
@@ -102,6 +108,24 @@ class RoleSettings(BaseModel):
 class ReportSettings(BaseModel):
     dir: Path = Path("data/reports")  # saved reports (JSON)
     logo: Path | None = None  # optional logo on every slide (PNG)
+
+
+class MailSettings(BaseModel):
+    """The Kreis' SMTP server for scheduled reports. The password only from the environment
+    (XREGION_MAIL_PASSWORD) or `.streamlit/secrets.toml`."""
+
+    host: str | None = None
+    port: int = 587
+    starttls: bool = True  # port 465 (implicit TLS) is spoken when starttls is false and the port is 465
+    sender: str | None = None
+    user: str | None = None
+    password: SecretStr | None = None
+    timeout_s: float = 30.0
+
+
+class BackupSettings(BaseModel):
+    dir: Path = Path("data/backup")  # where `xregion backup` writes when no directory is given
+    warn_after_days: int = 7
 
 
 class HttpSettings(BaseModel):
@@ -173,6 +197,8 @@ class Settings(BaseModel):
     project_register: RegisterSettings = Field(RegisterSettings(), alias="register")
     roles: RoleSettings = RoleSettings()
     reports: ReportSettings = ReportSettings()
+    mail: MailSettings = MailSettings()
+    backup: BackupSettings = BackupSettings()
 
     @property
     def db_path(self) -> Path:
@@ -299,6 +325,8 @@ def load_settings(config_path: Path | None = None, env: dict[str, str] | None = 
         dir=_resolve(settings.reports.dir, base),
         logo=_resolve(settings.reports.logo, base) if settings.reports.logo else None,
     )
+    settings.backup = BackupSettings(dir=_resolve(settings.backup.dir, base),
+                                     warn_after_days=settings.backup.warn_after_days)  # fmt: skip
     reg = settings.project_register
     settings.project_register = RegisterSettings(
         store=_resolve(reg.store, base), workbook=_resolve(reg.workbook, base), demo=reg.demo,

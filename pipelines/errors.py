@@ -23,6 +23,11 @@ class SourceError(XRegionError):
     """A source could not be fetched or its answer could not be understood."""
 
 
+class HostUnreachable(SourceError):
+    """The service's host cannot be reached at all in this run (no name, refused, no route, proxy
+    refused): every further request to it would fail the same way."""
+
+
 class PartialSourceError(SourceError):
     """Some items of a source (tables) were fetched, others failed and keep their last data."""
 

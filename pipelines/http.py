@@ -1,8 +1,14 @@
 """HTTP access to the sources: retries with backoff, long read timeouts, streamed downloads.
 
 One client per source, one request at a time (the official services ask for no parallel
-requests). Network faults, 5xx and 429 are retried with exponential backoff; when the retries
-are used up the caller gets a SourceError with one German sentence and a hint.
+requests). Timeouts, 5xx and 429 are retried with exponential backoff; when the retries are
+used up the caller gets a SourceError with one German sentence and a hint.
+
+A host that cannot be reached at all (name not resolved, connection refused, no route, proxy
+refused) is not retried: retrying cannot help, and a Kreis server without network would wait
+minutes before the app appears. The host is remembered for the rest of the run
+(`UNREACHABLE`), so the other tables of the same service fail at once with the same message.
+Proxies come from HTTPS_PROXY / HTTP_PROXY / NO_PROXY, as requests reads them.
 """
 
 from __future__ import annotations
@@ -10,13 +16,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import requests
+import errno
+import socket
+import threading
 import time
+from urllib.parse import urlsplit
 
+import requests
+import urllib3.exceptions
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, stop_after_delay
 
 from pipelines.config import HttpSettings
-from pipelines.errors import SourceError
+from pipelines.errors import HostUnreachable, SourceError
 from pipelines.progress import Reporter, human_size
 
 CHUNK = 1 << 16
@@ -29,6 +40,70 @@ class _Retryable(Exception):
         super().__init__(reason)
         self.reason = reason
         self.wait_at_least = wait_at_least
+
+
+class UnreachableHosts:
+    """Hosts found unreachable in this run (thread-safe; `refresh` starts each run with none)."""
+
+    def __init__(self) -> None:
+        self._hosts: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def reset(self) -> None:
+        with self._lock:
+            self._hosts.clear()
+
+    def mark(self, host: str, reason: str) -> None:
+        with self._lock:
+            self._hosts.setdefault(host, reason)
+
+    def reason(self, host: str) -> str | None:
+        with self._lock:
+            return self._hosts.get(host)
+
+
+UNREACHABLE = UnreachableHosts()
+_UNREACHABLE_ERRNOS = {errno.ECONNREFUSED, errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EADDRNOTAVAIL}
+
+
+def unreachable_reason(exc: BaseException) -> str | None:
+    """German reason when `exc` says the host cannot be reached at all; None for timeouts and
+    everything else worth retrying."""
+    if isinstance(exc, requests.exceptions.ProxyError):
+        return "der Proxy ist nicht erreichbar oder lehnt die Verbindung ab"
+    if isinstance(exc, (requests.exceptions.Timeout, urllib3.exceptions.TimeoutError)):
+        return None
+    seen: set[int] = set()
+    stack: list[BaseException | None] = [exc]
+    while stack:  # the cause sits a few levels down: ConnectionError → MaxRetryError → NewConnectionError → OSError
+        current = stack.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, (urllib3.exceptions.NameResolutionError, socket.gaierror)):
+            return "der Name des Servers lässt sich nicht auflösen"
+        if isinstance(current, urllib3.exceptions.ProxyError):
+            return "der Proxy ist nicht erreichbar oder lehnt die Verbindung ab"
+        if isinstance(current, OSError) and current.errno in _UNREACHABLE_ERRNOS:
+            return {errno.ECONNREFUSED: "die Verbindung wird abgelehnt"}.get(current.errno, "keine Route zum Server")
+        # urllib3's NewConnectionError is a ConnectTimeoutError by class: only a real timeout stops here
+        timeout = isinstance(current, (socket.timeout, urllib3.exceptions.ConnectTimeoutError))
+        if timeout and not isinstance(current, urllib3.exceptions.NewConnectionError):
+            return None
+        stack += [getattr(current, "reason", None), current.__cause__, current.__context__,
+                  *(a for a in current.args if isinstance(a, BaseException))]  # fmt: skip
+    return None
+
+
+def proxy_for(url: str) -> str | None:
+    """The proxy requests would use for `url` (HTTPS_PROXY / HTTP_PROXY, minus NO_PROXY)."""
+    proxies = requests.utils.get_environ_proxies(url)
+    return proxies.get(urlsplit(url).scheme) or proxies.get("all")
+
+
+def _host(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.netloc or url
 
 
 @dataclass
@@ -78,7 +153,17 @@ class HttpClient:
     def request(self, method: str, url: str, *, label: str = "", **kwargs: object) -> Response:
         return self._with_retries(url, self._attempt, method, url, label or url, **kwargs)
 
+    def _unreachable(self, url: str, reason: str) -> HostUnreachable:
+        return HostUnreachable(
+            f"{self.service} ist nicht erreichbar ({_host(url)}: {reason}) – Netz oder Proxy prüfen.",
+            "Ohne Verbindung bleiben die zuletzt geladenen Daten in Gebrauch. In einem Kreisnetz muss meist "
+            "HTTPS_PROXY gesetzt sein (siehe README, „Betrieb im Kreis“); `xregion doctor` prüft jede Quelle.",
+        )
+
     def _with_retries(self, url: str, attempt_fn, *args: object, **kwargs: object):
+        known = UNREACHABLE.reason(_host(url))
+        if known:  # an earlier request of this run found the host unreachable: no second wait
+            raise self._unreachable(url, known)
         self._deadline = time.monotonic() + self.settings.total_timeout_s
         retrying = Retrying(
             stop=stop_after_attempt(max(1, self.settings.retries)) | stop_after_delay(self.settings.total_timeout_s),
@@ -147,9 +232,19 @@ class HttpClient:
         except requests.exceptions.ConnectionError as exc:
             if "Read timed out" in str(exc):
                 raise _Retryable("keine Antwort innerhalb der Wartezeit") from None
+            self._raise_if_unreachable(url, exc)
             raise _Retryable("Verbindung fehlgeschlagen") from None
         except requests.exceptions.ChunkedEncodingError:
             raise _Retryable("Übertragung abgebrochen") from None
+
+    def _raise_if_unreachable(self, url: str, exc: BaseException) -> None:
+        reason = unreachable_reason(exc)
+        proxy = proxy_for(url)
+        if reason and proxy and "Proxy" in reason:
+            reason = reason.replace("der Proxy", f"der Proxy {proxy}")
+        if reason:
+            UNREACHABLE.mark(_host(url), reason)
+            raise self._unreachable(url, reason) from None
 
     def download(self, url: str, target: Path, label: str = "") -> Path:
         """Stream a large file to disk (never whole into memory), with the same retries."""
@@ -179,7 +274,8 @@ class HttpClient:
                     raise _Retryable(f"Übertragung unvollständig ({written} von {total} Bytes)")
         except requests.exceptions.Timeout:
             raise _Retryable("keine Antwort innerhalb der Wartezeit") from None
-        except requests.exceptions.ConnectionError:
+        except requests.exceptions.ConnectionError as exc:
+            self._raise_if_unreachable(url, exc)
             raise _Retryable("Verbindung fehlgeschlagen") from None
         except requests.exceptions.ChunkedEncodingError:
             raise _Retryable("Übertragung abgebrochen") from None

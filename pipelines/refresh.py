@@ -17,6 +17,7 @@ from pipelines.rawstore import RawStore
 from pipelines.register.store import RegisterStore
 from pipelines.sources import ImportMatch, Source, all_sources, register
 from pipelines.state import StateStore, refresh_lock
+from pipelines.http import UNREACHABLE
 from pipelines.warehouse import BuildReport, build_warehouse
 
 
@@ -26,6 +27,12 @@ class RefreshResult:
     partial: dict[str, str] = field(default_factory=dict)  # source -> German message on what kept its data
     failed: dict[str, str] = field(default_factory=dict)  # source -> German message
     build: BuildReport | None = None
+    local: set[str] = field(default_factory=set)  # sources that never fetch (the register)
+
+    @property
+    def fetched(self) -> list[str]:
+        """Sources that brought something in from outside, wholly or in part."""
+        return [s for s in self.succeeded + list(self.partial) if s not in self.local]
 
 
 def refresh(
@@ -40,7 +47,8 @@ def refresh(
     selected = selected if selected is not None else sources
     store = RawStore(settings.raw_dir)
     states = StateStore(settings.state_dir)
-    result = RefreshResult()
+    result = RefreshResult(local={s.name for s in sources if not s.online})
+    UNREACHABLE.reset()  # a host unreachable in the last run may be back
     load_catalogue(settings.catalogue_path)  # a broken catalogue stops before anything is fetched
     with refresh_lock(settings.state_dir):
         before = store.snapshot([s.name for s in selected])

@@ -98,6 +98,19 @@ class SourceOverview:
         return " | ".join(parts)
 
 
+    def as_json(self) -> dict:
+        """For a monitoring check (`xregion status --json`): machine values, German status text."""
+        return {
+            "source": self.name, "title": self.title, "status": self.status_de,
+            "ok": self.has_data and not self.state.failing and not self.state.partial and not self.quarantined,
+            "failing": self.state.failing, "last_success": self.last_success, "last_attempt": self.state.last_attempt,
+            "data_stand": self.data_stand, "rows": self.rows,
+            "last_error": self.state.last_error if (self.state.failing or self.state.partial) else None,
+            "last_error_at": self.state.last_error_at,
+            "quarantined": [{"item": e.item, "since": e.since, "message": e.message} for e in self.quarantined],
+        }  # fmt: skip
+
+
 def source_overview(
     settings: Settings, rows: dict[str, int] | None = None, sources: list[Source] | None = None
 ) -> list[SourceOverview]:

@@ -19,6 +19,16 @@ def reference_file(relative: str) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def _no_unreachable_hosts_from_other_tests():
+    """A host found unreachable is remembered for the rest of a run (pipelines.http); a test is a run."""
+    from pipelines.http import UNREACHABLE
+
+    UNREACHABLE.reset()
+    yield
+    UNREACHABLE.reset()
+
+
 @pytest.fixture
 def fake_server():
     server = FakeServer().start()

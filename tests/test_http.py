@@ -54,10 +54,14 @@ def test_slow_answers_time_out_and_end_in_a_german_message(client, fake_server):
     assert time.monotonic() - started < 10
 
 
-def test_connection_refused_is_retried_then_reported(settings):
+def test_connection_refused_is_reported_at_once(settings):
+    """Retrying a refused connection cannot help (tests/test_operations.py measures a refresh)."""
+    settings.http.backoff_initial_s = 5
+    started = time.monotonic()
     with HttpClient(settings.http, "Der Testdienst") as c, pytest.raises(SourceError) as err:
         c.get("http://127.0.0.1:9/nichts")
-    assert "Verbindung fehlgeschlagen" in err.value.message
+    assert time.monotonic() - started < 3
+    assert "die Verbindung wird abgelehnt" in err.value.message and "Netz oder Proxy prüfen" in err.value.message
 
 
 def test_client_errors_are_not_retried(client, fake_server):

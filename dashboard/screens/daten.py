@@ -153,3 +153,23 @@ def render() -> None:
         _catalogue_section()
         _sql_console()
         ui.built_at_caption()
+    _backup_notice()
+
+
+def _backup_notice() -> None:
+    """The edits of the register exist only here: the age of the last backup, a warning when it
+    is older than configured (default 7 days) or missing."""
+    from pipelines.backup import backup_age_days, last_backup
+
+    settings = data.settings()
+    age = backup_age_days(settings)
+    days = settings.backup.warn_after_days
+    if age is None:
+        st.warning(f"**Sicherung:** Noch keine Sicherung des Registers. `xregion backup` sichert Register, Berichte und "
+                   f"Konfiguration (wöchentlich per Timer, siehe README „Betrieb im Kreis“).")  # fmt: skip
+        return
+    text = f"**Letzte Sicherung:** {fmt_datetime(last_backup(settings)['at'])} ({fmt_number(age, 0)} Tage alt)"
+    if age > days:
+        st.warning(f"{text} – älter als {days} Tage. Bitte `xregion backup` ausführen.")
+    else:
+        st.caption(text)

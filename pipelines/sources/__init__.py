@@ -57,6 +57,9 @@ class Source:
     # the column that names the item in every raw table of the source, when a single item can be
     # quarantined on its own (IT.NRW: table_code); None: only the whole source
     item_column: str | None = None
+    # False for a source that never leaves the machine (the register): its "success" does not
+    # count as an update when a scheduler asks whether anything came in (exit code 2)
+    online: bool = True
 
     @property
     def raw_table_names(self) -> list[str]:

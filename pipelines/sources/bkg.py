@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.config import Settings
-from pipelines.errors import ParseError, SourceError, XRegionError
+from pipelines.errors import HostUnreachable, ParseError, SourceError, XRegionError
 from pipelines.german import fmt_number
 from pipelines.http import HttpClient
 from pipelines.progress import Reporter
@@ -123,6 +123,11 @@ def fetch(settings: Settings, store: RawStore, reporter: Reporter) -> list[RawFi
                 response = client.get(url, params=wfs_params(settings, item), label=f"Grenzen {item}")
                 count = check_geojson(response.body, item)
                 _read_areas(response.body, f"{item}.geojson", MEDIA_GEOJSON)  # readable by GDAL?
+            except HostUnreachable as exc:
+                if not kept and not failures:
+                    raise  # one message for the service, not one per level
+                failures.append(exc.message)
+                break
             except XRegionError as exc:
                 failures.append(exc.message)
                 reporter.warn(exc.message)

@@ -19,7 +19,7 @@ import polars as pl
 
 from pipelines.config import Settings
 from pipelines.duck import open_readonly
-from pipelines.errors import ParseError, PartialSourceError, SourceError, XRegionError
+from pipelines.errors import HostUnreachable, ParseError, PartialSourceError, SourceError, XRegionError
 from pipelines.frames import execute_with
 from pipelines.german import fmt_date, fmt_number
 from pipelines import genesis
@@ -92,6 +92,9 @@ def fetch(settings: Settings, store: RawStore, reporter: Reporter) -> list[RawFi
                 parsed = parse_itnrw_table_csv(body, f"{code}_00.csv")
                 if parsed.table_code != code:
                     raise SourceError(f"IT.NRW hat für {code} die Tabelle {parsed.table_code} geliefert.")
+            except HostUnreachable as exc:
+                _unreachable(exc, failures, kept)
+                break
             except XRegionError as exc:
                 failures.append(f"Tabelle {code}: {exc.message}")
                 reporter.warn(failures[-1])
@@ -100,6 +103,13 @@ def fetch(settings: Settings, store: RawStore, reporter: Reporter) -> list[RawFi
             kept.append(_keep(store, parsed, body, url, "download"))
     _raise_if_failed(failures, kept)
     return kept
+
+
+def _unreachable(exc: HostUnreachable, failures: list[str], kept: list[RawFile]) -> None:
+    """Without any table the source fails with the one message; with some, the rest are named."""
+    if not kept and not failures:
+        raise exc
+    failures.append(f"die übrigen Tabellen: {exc.message}")
 
 
 def _rest_levels(settings: Settings) -> list[tuple[str, str]]:
@@ -121,6 +131,10 @@ def _fetch_rest(settings: Settings, store: RawStore, reporter: Reporter) -> list
                 try:
                     answer = client.tablefile(code, variable, key, str(settings.sources.itnrw.start_year))
                     parsed = parse_genesis_ffcsv(answer.content, f"{code}.zip", table_code=code)
+                except HostUnreachable as exc:
+                    _unreachable(exc, failures, kept)
+                    refused = True  # the other tables would fail the same way, at once
+                    break
                 except XRegionError as exc:
                     failures.append(f"Tabelle {code} ({variable} {key}): {exc.message}")
                     reporter.warn(failures[-1])

@@ -157,6 +157,7 @@ SOURCE = Source(
     ),
     raw_ddl=RAW_DDL,
     raw_tables=tuple(f"register_{name}" for name in ENTITIES),
+    online=False,
     fetch=fetch,
     recognise=recognise,
     load=load,

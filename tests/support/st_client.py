@@ -75,16 +75,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def healthy(port: int, timeout_s: float = 2.0) -> bool:
+def healthy(port: int, timeout_s: float = 2.0, base_path: str = "") -> bool:
+    prefix = f"/{base_path.strip('/')}" if base_path.strip("/") else ""
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=timeout_s) as resp:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{prefix}/_stcore/health", timeout=timeout_s) as resp:
             return resp.status == 200
     except OSError:
         return False
 
 
 @contextmanager
-def running(command: Callable[[int], list[str]], env: dict[str, str], log: Path | Callable[[int], Path]) -> Iterator[int]:
+def running(command: Callable[[int], list[str]], env: dict[str, str], log: Path | Callable[[int], Path],
+            base_path: str = "") -> Iterator[int]:
     """The app started by `command(port)` on a free port, healthy, until the block ends; its
     output goes to `log` (or to `log(port)`)."""
     port = free_port()
@@ -95,7 +97,7 @@ def running(command: Callable[[int], list[str]], env: dict[str, str], log: Path 
                                 stderr=subprocess.STDOUT)  # fmt: skip
         try:
             deadline = time.monotonic() + 60
-            while not healthy(port):
+            while not healthy(port, base_path=base_path):
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"Die App ist nicht gestartet, siehe {log}:\n{log.read_text(errors='replace')[-2000:]}")
                 time.sleep(0.3)
@@ -109,8 +111,11 @@ def running(command: Callable[[int], list[str]], env: dict[str, str], log: Path 
                 proc.wait(10)
 
 
-def served(env: dict[str, str], log: Path):
-    """`xregion serve` of the installation in `env`, as Kreis IT runs it."""
+def served(env: dict[str, str], log: Path, base_path: str = ""):
+    """`xregion serve` of the installation in `env`, as Kreis IT runs it (behind a reverse proxy
+    under `base_path`, if given)."""
+    extra = ["--base-path", base_path] if base_path else []
     return running(
-        lambda port: [sys.executable, "-c", "from pipelines.cli import main; main()", "serve", "--port", str(port)], env, log
-    )
+        lambda port: [sys.executable, "-c", "from pipelines.cli import main; main()", "serve", "--port", str(port),
+                      *extra], env, log, base_path=base_path,
+    )  # fmt: skip
