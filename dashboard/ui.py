@@ -111,10 +111,7 @@ def show_view(view, key: str | None = None, on_select: bool = False):
 
     key = key or view.name
     kwargs = {"on_select": "rerun", "key": f"chart_{key}"} if on_select else {"key": f"chart_{key}"}
-    if isinstance(view.chart, dict):
-        event = st.vega_lite_chart(view.chart, width="stretch", **kwargs)
-    else:
-        event = st.altair_chart(view.chart, width="stretch", **kwargs)
+    event = st.vega_lite_chart(view.spec, width="stretch", **kwargs)
     demo = data.is_demo()
     name = slug(view.meta.title, "grafik", limit=60)
     frame = view.frame.with_columns(pl.lit("BEISPIELDATEN").alias("Hinweis")) if demo else view.frame

@@ -33,6 +33,19 @@ class View:
     frame: pl.DataFrame  # the data behind the chart, for CSV/XLSX
     classes: charts.Classes | None = None  # maps: the class scheme (areas without value have none)
 
+    @functools.cached_property
+    def spec(self) -> dict:
+        """The chart as the Vega-Lite dict the page sends, its data already as Arrow. Built (and
+        validated by Altair) once per view: views are kept per warehouse build (`per_build`), so a
+        rerun skips the validation that otherwise costs more than the rest of the page. Uses
+        Streamlit's own conversion (private in streamlit 1.67, pinned in pyproject; the browser
+        tests draw every chart through it)."""
+        if isinstance(self.chart, dict):
+            return self.chart
+        from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
+
+        return _convert_altair_to_vega_lite_spec(self.chart)
+
 
 def per_build(builder: Callable[..., View]) -> Callable[..., View]:
     """Build a view once per warehouse build and parameters: a rerun (or a second user) with the

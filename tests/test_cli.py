@@ -37,7 +37,7 @@ def test_import_then_status(env, tmp_path):
 def test_refresh_shows_progress_and_reports_a_failing_source(env, fake_server):
     fake_server.route("GET", "/downloader/00/tables/12411-15i_00.csv", Reply(404, b"<html></html>"))
     result = xregion(env, "refresh", "--source", "itnrw")
-    assert result.returncode == 1
+    assert result.returncode == 2  # nothing could be updated (exit codes for schedulers, see test_operations)
     assert "HTTP 404 (nicht gefunden)" in result.stderr
     assert "zuletzt geladenen Daten" in result.stderr
     assert "Traceback" not in result.stderr
