@@ -51,6 +51,8 @@ class ChartMeta:
     data_stand: object | None = None  # date
     # "Stand" is the publisher's release; "abgerufen am" where only the fetch date is known
     stand_label: str = "Stand"
+    region: str = ""  # for the header block of data downloads (the subtitle says it for the chart)
+    period: str = ""
 
     @property
     def source_line(self) -> str:
@@ -123,7 +125,8 @@ def ranking(frame: pl.DataFrame, meta: ChartMeta, direction: str, width: int | s
     order = frame.sort("rank")["region"].to_list()
     height = max(160, 28 * frame.height)
     base = alt.Chart(frame).encode(
-        y=alt.Y("region:N", title=None, sort=order),
+        # every town is named: the Kreistag asks "where is my town", so no label may be thinned out
+        y=alt.Y("region:N", title=None, sort=order, axis=alt.Axis(labelOverlap=False, labelLimit=220)),
         x=alt.X("value:Q", title=meta.unit, axis=alt.Axis(format=fmt)),
         tooltip=[
             alt.Tooltip("rank:Q", title="Rang"),

@@ -123,9 +123,10 @@ def show_view(view, key: str | None = None, on_select: bool = False):
                             key=f"svg_{key}")  # fmt: skip
     cols[2].download_button("PDF", lambda: export.rendered(view, "pdf", demo), f"{name}.pdf", "application/pdf",
                             key=f"pdf_{key}")  # fmt: skip
-    cols[3].download_button("CSV", lambda: downloads.german_csv(frame), f"{name}.csv", "text/csv", key=f"csv_{key}")
+    cols[3].download_button("CSV", lambda: downloads.german_csv(frame, view.meta), f"{name}.csv", "text/csv",
+                            key=f"csv_{key}")  # fmt: skip
     cols[4].download_button(
-        "XLSX", lambda: downloads.xlsx(frame), f"{name}.xlsx",
+        "XLSX", lambda: downloads.xlsx(frame, meta=view.meta), f"{name}.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"xlsx_{key}",
     )  # fmt: skip
     if cols[5].button("Zum Bericht hinzufügen", key=f"report_{key}", icon=":material/playlist_add:"):

@@ -107,6 +107,8 @@ def indicator_series(indicator_id: str, towns: list[str], comparison: list[str])
     meta = charts.ChartMeta(
         title=indicator["title"],
         subtitle=f"{region_label()}, {fmt_date(values['period'].min())} bis {fmt_date(values['period'].max())}",
+        region=", ".join(dict.fromkeys(values["region"].to_list())),
+        period=f"{fmt_date(values['period'].min())} bis {fmt_date(values['period'].max())}",
         unit=indicator["unit"],
         source=_source(indicator),
         licence=indicator["licence"],
@@ -137,6 +139,7 @@ def indicator_ranking(indicator_id: str, period: str | date | None = None) -> Vi
     meta = charts.ChartMeta(
         title=f"{indicator['title']}: Rangfolge",
         subtitle=f"{region_label()}, {fmt_date(chosen)}",
+        region=f"Städte und Gemeinden, {region_label()}", period=fmt_date(chosen),
         unit=indicator["unit"],
         source=_source(indicator),
         licence=indicator["licence"],
@@ -186,6 +189,7 @@ def indicator_map(
     meta = charts.ChartMeta(
         title=f"{indicator['title']} ({indicator['unit']})",
         subtitle=f"{'Gemeinden in NRW' if whole_land else region_label()}, {fmt_date(chosen)}",
+        region="Gemeinden in NRW" if whole_land else f"Gemeinden, {region_label()}", period=fmt_date(chosen),
         unit=indicator["unit"],
         source=f"{_source(indicator)}; Geometrie: {data.boundary_attribution()}",
         licence=indicator["licence"],
@@ -221,7 +225,8 @@ def kpi_history(kpi_id: str) -> View:
         path = pl.DataFrame({"date": [date(kpi["baseline_year"], 12, 31), date(kpi["target_year"], 12, 31)],
                              "value": [kpi["baseline_value"], kpi["target_value"]]})  # fmt: skip
     meta = charts.ChartMeta(
-        title=kpi["title"], subtitle=f"{region_label()} · {kpi['status_label']}", unit=kpi["unit"],
+        title=kpi["title"], subtitle=f"{region_label()} · {kpi['status_label']}", unit=kpi["unit"], region=region_label(),
+        period=f"{fmt_date(history['date'].min())} bis {fmt_date(history['date'].max())}",
         source=REGISTER_SOURCE, licence=REGISTER_LICENCE, data_stand=history["date"].max(),
     )  # fmt: skip
     frame = history.select(pl.col("date").alias("Datum"), pl.col("value").alias(f"Wert ({kpi['unit']})"),
@@ -242,6 +247,8 @@ def funding(programme_id: str, town_ags: str | None = None) -> View:
     budget = row["budget"] if town_ags is None else row["allocation"]
     meta = charts.ChartMeta(
         title=f"{row['programme']}", subtitle=f"{row['town_name'] if town_ags else 'Programm gesamt'} · Fördergeber: {row['funder']}",
+        region=row["town_name"] if town_ags else f"Programm gesamt, {region_label()}",
+        period=f"{fmt_date(timeline['date'].min())} bis {fmt_date(timeline['date'].max())}",
         unit="Euro", source=REGISTER_SOURCE, licence=REGISTER_LICENCE, data_stand=timeline["date"].max(),
     )  # fmt: skip
     frame = timeline.select(pl.col("date").alias("Datum"), pl.col("committed").alias("Bewilligt (€)"),
@@ -262,6 +269,7 @@ def supply_map(distance_m: int = 1000, full_range: bool = True, extra: dict | No
     meta = charts.ChartMeta(
         title="Nahversorgung: Entfernung zum nächsten " + ("Supermarkt oder Discounter" if full_range else "Versorgungspunkt"),
         subtitle=f"{region_label()}, Bevölkerung im 500-m-Raster (Zensus 2022)",
+        region=region_label(),
         unit="m",
         source=f"OpenStreetMap-Mitwirkende (ODbL), Register des Kreises; Zensus 2022; {data.boundary_attribution()}",
         licence="ODbL / dl-de/by-2-0",

@@ -67,6 +67,30 @@ def test_chart_data_as_csv_reads_back_with_german_settings(statistics):
     assert [c.value for c in sheet[2]][3] == view.frame[column][0]
 
 
+def test_chart_data_carry_title_region_period_source_licence_and_stand(statistics):
+    """dl-de/by-2-0 requires the attribution with the data, also without the chart."""
+    from openpyxl import load_workbook
+
+    view = series()
+    csv = downloads.german_csv(view.frame, view.meta).decode("utf-8-sig")
+    block, _, table = csv.partition("\n\n")
+    header = dict(line.split(";", 1) for line in block.splitlines())
+    assert header["Titel"] == view.meta.title and header["Region"] == "Bad Driburg, Höxter, Kreis Höxter, Nordrhein-Westfalen"
+    assert header["Zeitraum"] == "31.12.2021 bis 31.12.2024" and header["Stand"] == "02.03.2026"
+    assert header["Quelle"] == "IT.NRW, Landesdatenbank NRW, Tabelle 13211-05i"
+    assert header["Lizenz"] == view.meta.licence and "dl-de/by-2-0" in header["Lizenz"]
+    column = view.frame.columns[3]
+    back = pl.read_csv(io.StringIO(table), separator=";", decimal_comma=True)
+    assert back[column].to_list() == view.frame[column].to_list()  # the table below still reads back
+    book = load_workbook(io.BytesIO(downloads.xlsx(view.frame, meta=view.meta)))
+    assert book.sheetnames == ["Daten", "Info"]
+    data = book["Daten"]
+    assert data["A1"].value == view.meta.title and data["A2"].value == view.meta.source_line
+    assert [c.value for c in data[4]] == view.frame.columns and data.cell(5, 4).value == view.frame[column][0]
+    info = {row[0].value: row[1].value for row in book["Info"].iter_rows()}
+    assert info["Lizenz"] == view.meta.licence and info["Stand"] == "02.03.2026" and info["Region"] == header["Region"]
+
+
 def test_a_saved_report_becomes_a_deck_and_a_pdf(statistics):
     report = reports.Report("Quartalsbericht", "Für den Kreistag")
     report.items = [
@@ -113,3 +137,19 @@ def test_register_charts_export_with_their_source(statistics, tmp_path):
         svg = export.svg(export.printable(view.chart, view.meta))
         assert "Quelle: Projektregister des Kreises" in svg and view.meta.title in svg
     assert views.funding("P1").frame.columns == ["Datum", "Bewilligt (€)", "Abgerufen (€)", "Ausgegeben (€)"]
+
+
+def test_the_ranking_names_all_ten_towns():
+    import vl_convert as vlc
+
+    from dashboard import charts
+
+    names = ["Bad Driburg", "Beverungen", "Borgentreich", "Brakel", "Höxter", "Marienmünster", "Nieheim", "Steinheim",
+             "Warburg", "Willebadessen"]  # fmt: skip
+    frame = pl.DataFrame({"region": names, "value": [float(i * 1000) for i in range(10)], "rank": list(range(10, 0, -1))})
+    spec = charts.ranking(frame, charts.ChartMeta("Bevölkerung", "Kreis Höxter", "Personen", "IT.NRW", "dl-de/by-2-0"), "up").to_dict()
+    layer = spec["layer"][0]
+    axis = (layer.get("encoding") or spec["encoding"])["y"]["axis"]
+    assert axis["labelOverlap"] is False and spec["height"] >= 28 * 10
+    svg = vlc.vegalite_to_svg({**spec, "width": 500, "height": 90})  # even squeezed, no town is left out
+    assert all(f">{name}<" in svg for name in names)
