@@ -211,21 +211,23 @@ def choropleth(
     selectable: bool = True,
     width: int | str = "container",
     height: int = 520,
+    labels: list[dict] | None = None,
 ) -> dict:
     """Areas coloured by class, as a Vega-Lite spec (dict). areas: a TopoJSON document (object
     `gebiete`, see `dashboard.topology`) whose properties are ags, name, klasse, wert (German
     text), rang, stand. `outline` (a TopoJSON document, e.g. the Kreis) is drawn on top without
-    fill.
+    fill. `labels` ({name, lon, lat}) writes the names of the areas onto the map.
 
     The spec's frame is built and validated by Altair once per shape (selectable, outline, size)
     and then only filled in: Altair's validation of a layered chart with a selection costs more
     than everything else on the page, and nothing it checks changes from one rerun to the next."""
-    spec = copy.deepcopy(_choropleth_frame(selectable, outline is not None, width, height))
+    spec = copy.deepcopy(_choropleth_frame(selectable, outline is not None, labels is not None, width, height))
     domain = classes.labels + [MISSING_CLASS]
     color = spec["layer"][0]["encoding"]["color"]
     color.update(title=meta.unit, sort=domain, scale={"domain": domain, "range": classes.colours + [MISSING_COLOUR]})
     spec["title"].update(text=meta.title, subtitle=[meta.subtitle])
-    spec["datasets"] = {"gebiete": areas, **({"umriss": outline} if outline else {})}
+    spec["datasets"] = {"gebiete": areas, **({"umriss": outline} if outline else {}),
+                        **({"beschriftung": labels} if labels is not None else {})}  # fmt: skip
     return spec
 
 
@@ -233,7 +235,7 @@ _PLACEHOLDER = ChartMeta("…", "…", "…", "", "")
 
 
 @functools.lru_cache(maxsize=16)
-def _choropleth_frame(selectable: bool, with_outline: bool, width: int | str, height: int) -> dict:
+def _choropleth_frame(selectable: bool, with_outline: bool, with_labels: bool, width: int | str, height: int) -> dict:
     topojson = alt.DataFormat(type="topojson", feature=topology.OBJECT)
     # Vega reads a TopoJSON feature as {type, geometry, properties}: the fields are lifted out
     # of `properties`, so that tooltips, the selection and the click event name them plainly
@@ -266,6 +268,11 @@ def _choropleth_frame(selectable: bool, with_outline: bool, width: int | str, he
         layers.append(
             alt.Chart(alt.NamedData(name="umriss", format=topojson)).mark_geoshape(filled=False, stroke="#000000", strokeWidth=2.2)
         )
+    if with_labels:
+        # the name twice: a white halo under dark text, readable on light and dark classes
+        text = alt.Chart(alt.NamedData(name="beschriftung")).encode(longitude="lon:Q", latitude="lat:Q", text="name:N")
+        layers += [text.mark_text(fontSize=11, fontWeight="bold", stroke="#ffffff", strokeWidth=3, strokeOpacity=0.85),
+                   text.mark_text(fontSize=11, fontWeight="bold", color="#1a1a1a")]  # fmt: skip
     spec = _finish(alt.layer(*layers).project(type="mercator"), _PLACEHOLDER, width, height).to_dict()
     if not isinstance(spec.get("title"), dict):
         raise AssertionError("choropleth frame without a title block")

@@ -11,6 +11,7 @@ import functools
 import json
 import os
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -136,21 +137,30 @@ def build_signature() -> tuple | None:
     return _signature(settings().db_path)
 
 
-def area_topology(level: str, whole_land: bool) -> tuple[Topology, dict[str, str]]:
+@dataclass(frozen=True)
+class Areas:
+    topology: Topology
+    names: dict[str, str]  # AGS → name
+    labels: list[dict]  # {"name", "lon", "lat"}: where a map writes each name
+
+
+def area_topology(level: str, whole_land: bool) -> Areas:
     """The outlines of `region_shapes` as a quantised TopoJSON geometry, parsed and encoded once
     per warehouse build (the NRW map would otherwise parse ~400 GeoJSON texts on every rerun),
-    and the name of each area by AGS."""
+    with the name of each area and its label point."""
     return _area_topology(build_signature(), level, whole_land)
 
 
 @functools.lru_cache(maxsize=16)
-def _area_topology(signature: tuple | None, level: str, whole_land: bool) -> tuple[Topology, dict[str, str]]:
+def _area_topology(signature: tuple | None, level: str, whole_land: bool) -> Areas:
     shapes = region_shapes(level, whole_land)
-    keys = shapes["ags"].to_list() if shapes.height else []
-    geometries = [json.loads(g) for g in shapes["geojson"]] if shapes.height else []
-    names = dict(shapes.select("ags", "name").iter_rows()) if shapes.height else {}
+    if not shapes.height:
+        return Areas(topology.build([], []), {}, [])
+    geometries = [json.loads(g) for g in shapes["geojson"]]
+    labels = [{"name": n, "lon": x, "lat": y} for n, x, y in shapes.select("name", "label_lon", "label_lat").iter_rows()]
     # a map of the Land is ~1000 px wide: 20 000 steps are still 20 per pixel
-    return topology.build(keys, geometries, quantization=20_000 if whole_land else 100_000), names
+    built = topology.build(shapes["ags"].to_list(), geometries, quantization=20_000 if whole_land else 100_000)
+    return Areas(built, dict(shapes.select("ags", "name").iter_rows()), labels)
 
 
 def region_shapes(level: str, whole_land: bool) -> pl.DataFrame:
@@ -158,7 +168,8 @@ def region_shapes(level: str, whole_land: bool) -> pl.DataFrame:
     of the whole Land."""
     column = "geojson_coarse" if whole_land else "geojson"  # a pixel is ~0,003° on a map of the Land
     return query(
-        f"SELECT ags, name, {column} AS geojson FROM marts.region_shapes WHERE level = ? AND (? OR in_region) "
+        f"SELECT ags, name, {column} AS geojson, label_lon, label_lat FROM marts.region_shapes "
+        "WHERE level = ? AND (? OR in_region) "
         "ORDER BY ags",
         [level, whole_land],
     )

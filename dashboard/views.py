@@ -157,7 +157,8 @@ def indicator_map(
     indicator_id: str, period: str | date | None = None, scheme: str = "quantile", k: int = 5, whole_land: bool = False
 ) -> View:
     indicator = _indicator(indicator_id)
-    areas, names = data.area_topology("gemeinde", whole_land)
+    shapes = data.area_topology("gemeinde", whole_land)
+    areas, names = shapes.topology, shapes.names
     if not areas.keys:
         raise ViewUnavailable("Noch keine Gebietsgrenzen geladen.")
     values = data.indicator_values_at_level(indicator_id, "gemeinde", whole_land)
@@ -184,7 +185,7 @@ def indicator_map(
         })  # fmt: skip
     outline = None
     if whole_land:
-        kreis, _ = data.area_topology("kreis", whole_land=False)
+        kreis = data.area_topology("kreis", whole_land=False).topology
         outline = kreis.with_properties([{} for _ in kreis.keys])
     meta = charts.ChartMeta(
         title=f"{indicator['title']} ({indicator['unit']})",
@@ -202,7 +203,9 @@ def indicator_map(
         "Klasse": [p["klasse"] for p in properties],
     })  # fmt: skip
     params = {"indicator_id": indicator_id, "period": chosen.isoformat(), "scheme": scheme, "k": k, "whole_land": whole_land}
-    chart = charts.choropleth(areas.with_properties(properties), classes, meta, outline=outline)
+    # 396 names would cover the map of the Land; the towns of a Kreis are named (also in every export)
+    labels = None if whole_land else shapes.labels
+    chart = charts.choropleth(areas.with_properties(properties), classes, meta, outline=outline, labels=labels)
     return View("indikator_karte", params, chart, meta, frame, classes)
 
 

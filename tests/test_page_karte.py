@@ -83,6 +83,23 @@ def test_the_nrw_comparison_shows_all_gemeinden_with_the_kreis_outlined(statisti
     assert [f["ags"] for f in areas(spec)] == ["05762004", "05762020", "05774032"]
     assert len(areas(spec, "umriss")) == 1
     assert spec["layer"][1]["mark"]["filled"] is False
+    assert "beschriftung" not in spec["datasets"]  # 396 names would cover the map of the Land
+
+
+def test_the_kreis_map_names_its_towns_on_screen_and_in_the_export(statistics_and_boundaries):
+    from dashboard import export, views
+
+    import pyarrow as pa
+
+    at = page({"indikator": "bevoelkerung"})
+    chart = at.get("vega_lite_chart")[0].proto
+    (dataset,) = [d for d in chart.datasets if d.name == "beschriftung"]  # tabular data travel as Arrow
+    labels = pa.ipc.open_stream(dataset.data.data).read_all().to_pylist()
+    assert sorted(label["name"] for label in labels) == ["Bad Driburg", "Höxter"]
+    assert all(8.5 < label["lon"] < 9.6 and 51.3 < label["lat"] < 52.0 for label in labels)  # inside the Kreis
+    view = views.indicator_map("bevoelkerung")
+    svg = export.svg(export.printable(view.chart, view.meta))
+    assert svg.count(">Bad Driburg<") == 2 and svg.count(">Höxter<") == 2  # halo and text
 
 
 @pytest.mark.parametrize("scheme", list(charts.CLASS_SCHEMES))

@@ -31,7 +31,7 @@ def render() -> None:
     if not ui.require_data():
         return
     usable = ui.usable_indicators(data.indicators())
-    if not data.area_topology("gemeinde", whole_land=False)[0].keys:
+    if not data.area_topology("gemeinde", whole_land=False).topology.keys:
         st.warning(
             "Noch keine Gebietsgrenzen geladen. `xregion refresh --source bkg` lädt sie vom BKG; ohne Internet "
             "eine VG250-Datei mit `xregion import <Datei>` einlesen (siehe Seite **Daten**)."

@@ -3,7 +3,7 @@
 -- slivers, and small enough for the browser: `geojson` (tolerance 0,001° ≈ 70–110 m) for maps of
 -- a Kreis, `geojson_coarse` (0,003°, about a pixel on a map of the whole Land) for maps of NRW.
 -- Kreise are the union of their simplified Gemeinden, so their outline lies exactly on the
--- town borders.
+-- town borders. label_lon/label_lat: a point inside each area for its name on a map.
 with areas as (
 
     select ags, level, geometry from staging.stg_bkg__areas
@@ -73,6 +73,9 @@ final as (
         ST_SetCRS(simplified.geometry, 'EPSG:4326') as geometry,
         ST_AsGeoJSON(simplified.geometry) as geojson,
         ST_AsGeoJSON(simplified.coarse) as geojson_coarse,
+        -- where a map writes the name: a point inside the area (a centroid can fall outside)
+        ST_X(ST_PointOnSurface(simplified.geometry)) as label_lon,
+        ST_Y(ST_PointOnSurface(simplified.geometry)) as label_lat,
         '© GeoBasis-DE / BKG (' || year(boundaries.stand) || ')' as attribution
     from simplified
     left join marts.regions as regions using (ags)
