@@ -14,7 +14,7 @@ from pptx import Presentation
 from pptx.util import Emu, Inches, Pt
 from pypdf import PdfReader, PdfWriter
 
-from dashboard import data, export, views
+from dashboard import data, export, pptx_charts, views
 from pipelines.errors import XRegionError
 from pipelines.german import fmt_date, slug
 
@@ -100,23 +100,27 @@ def pptx(report: Report, logo: Path | None = None) -> bytes:
     deck = Presentation()
     deck.slide_width, deck.slide_height = Inches(13.333), Inches(7.5)  # 16:9
     blank = deck.slide_layouts[6]
+    built = build_views(report)
     title_slide = deck.slides.add_slide(blank)
     _text(title_slide, report.title, Inches(0.7), Inches(2.6), Inches(12), Inches(1.2), 40, bold=True)
-    subtitle = f"{views.region_label()} · Stand {fmt_date(date.today())}" + (" · BEISPIELDATEN" if demo else "")
-    _text(title_slide, subtitle, Inches(0.7), Inches(3.8), Inches(12), Inches(0.6), 20)
+    _text(title_slide, _title_line(built, demo), Inches(0.7), Inches(3.8), Inches(12), Inches(0.6), 20)
     if report.notes:
         _text(title_slide, report.notes, Inches(0.7), Inches(4.6), Inches(12), Inches(1.5), 16)
-    built = build_views(report)
-    images = iter(export.rendered_many([view for _, view, _ in built if view is not None], "png", demo))
+    # charts PowerPoint has (lines, bars) go in as native charts with their data; maps as images
+    images = iter(export.rendered_many(
+        [view for _, view, _ in built if view is not None and not pptx_charts.supports(view.name)], "png", demo))
     for item, view, problem in built:
         slide = deck.slides.add_slide(blank)
         _text(slide, item.title, Inches(0.5), Inches(0.25), Inches(12.3), Inches(0.8), 28, bold=True)
         if view is None:
             _text(slide, f"Nicht verfügbar: {problem}", Inches(0.5), Inches(3), Inches(12.3), Inches(1), 20)
         else:
-            _picture(slide, next(images), Inches(0.5), Inches(1.1), Inches(12.3), Inches(5.6))
-            footer = view.meta.source_line + (" · BEISPIELDATEN" if demo else "")
-            _text(slide, footer, Inches(0.5), Inches(6.85), Inches(12.3), Inches(0.4), 11)
+            if pptx_charts.supports(view.name):
+                pptx_charts.add(slide, view, Inches(0.5), Inches(1.1), Inches(12.3), Inches(5.6))
+                footer = view.meta.source_line + (" · BEISPIELDATEN" if demo else "")
+                _text(slide, footer, Inches(0.5), Inches(6.85), Inches(12.3), Inches(0.4), 11)
+            else:  # the rendered map carries its source line (and demo marker) itself
+                _picture(slide, next(images), Inches(0.5), Inches(1.1), Inches(12.3), Inches(6.1))
         if item.note:
             slide.notes_slide.notes_text_frame.text = item.note
         if logo and logo.exists():
@@ -124,6 +128,14 @@ def pptx(report: Report, logo: Path | None = None) -> bytes:
     buffer = io.BytesIO()
     deck.save(buffer)
     return buffer.getvalue()
+
+
+def _title_line(built: list, demo: bool) -> str:
+    """Region and the Stand of the data shown (the newest data date of the slides), not the day
+    the deck was made; that one is named as "erstellt"."""
+    stands = [view.meta.data_stand for _, view, _ in built if view is not None and view.meta.data_stand]
+    stand = f"Stand der Daten {fmt_date(max(stands))} · " if stands else ""
+    return f"{views.region_label()} · {stand}erstellt am {fmt_date(date.today())}" + (" · BEISPIELDATEN" if demo else "")
 
 
 def _text(slide, text: str, left, top, width, height, size: int, bold: bool = False) -> None:

@@ -14,6 +14,7 @@ from pypdf import PdfReader
 
 from dashboard import downloads, export, reports, views
 from pipelines.config import load_settings
+from pipelines.german import fmt_date
 from pipelines.refresh import import_files
 
 
@@ -110,7 +111,19 @@ def test_a_saved_report_becomes_a_deck_and_a_pdf(statistics):
     assert texts[1][0] == "Arbeitslose im Vergleich"
     assert any("Quelle: IT.NRW, Landesdatenbank NRW, Tabelle 13211-05i" in t for t in texts[1])
     assert slides[1].notes_slide.notes_text_frame.text == "Leicht steigend."
-    assert any(shape.shape_type == 13 for shape in slides[1].shapes)  # the chart as a picture
+    assert "Stand der Daten 02.03.2026" in texts[0][1]  # the data's Stand, not the day the deck was made
+    # time series and ranking as native charts with their data, editable in PowerPoint
+    (line,) = [s.chart for s in slides[1].shapes if s.has_chart]
+    view = series()
+    assert list(line.plots[0].categories) == [fmt_date(p) for p in sorted(set(view.frame["Zeitpunkt"]))]
+    by_name = {s.name: list(s.values) for s in line.plots[0].series}
+    assert set(by_name) == set(view.frame["Region"])
+    hoexter = view.frame.filter(pl.col("Region") == "Höxter").sort("Zeitpunkt")
+    assert by_name["Höxter"] == hoexter[view.frame.columns[3]].to_list()
+    assert line.has_title is False and line.has_legend
+    (bars,) = [s.chart for s in slides[2].shapes if s.has_chart]
+    assert list(bars.plots[0].categories)[-1] == views.indicator_ranking("arbeitslose", "2024-12-31").frame["Stadt"][0]
+    assert not any(shape.shape_type == 13 for shape in slides[1].shapes)  # no picture beside it
     assert "Nicht verfügbar: Noch keine Gebietsgrenzen geladen." in texts[3]
     document = PdfReader(io.BytesIO(reports.pdf(loaded)))
     assert len(document.pages) == 1 + 2  # cover and the two charts that could be built
