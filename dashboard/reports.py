@@ -158,24 +158,73 @@ def _picture(slide, png: bytes, left, top, max_width, max_height) -> None:
     slide.shapes.add_picture(io.BytesIO(png), left, top, Emu(int(width * scale)), Emu(int(height * scale)))
 
 
+A4_LANDSCAPE = (841.89, 595.28)  # points
+MARGIN = 36.0  # half an inch
+
+
+def _text_block(lines: list[tuple[str, int, bool]], width: int = export.EXPORT_WIDTH) -> bytes:
+    """Lines of text (text, size, bold) as a small PDF, wrapped to the page width."""
+    import textwrap
+
+    rows = []
+    for text, size, bold in lines:
+        for part in text.splitlines() or [""]:
+            for wrapped in textwrap.wrap(part, width=int(width / (size * 0.55))) or [""]:
+                rows.append({"i": len(rows), "t": wrapped, "s": size, "b": "bold" if bold else "normal"})
+    spec = {
+        "$schema": "https://vega.github.io/schema/vega-lite/v6.json", "data": {"values": rows},
+        "mark": {"type": "text", "align": "left", "baseline": "top", "x": 0, "font": export.FONT},
+        "encoding": {"y": {"field": "i", "type": "ordinal", "axis": None, "scale": {"paddingInner": 0.15}},
+                     "text": {"field": "t"}, "size": {"field": "s", "type": "quantitative", "scale": None},
+                     "fontWeight": {"field": "b", "type": "nominal", "scale": None}},
+        "width": width, "height": sum(int(r["s"] * 1.5) for r in rows), "background": "white",
+        "config": {"view": {"stroke": None}},
+    }  # fmt: skip
+    return export.pdf(spec)
+
+
+def _a4_page(parts: list[bytes]):
+    """One A4 landscape page with the first page of each PDF in `parts` stacked from the top,
+    scaled together to fit between the margins: every page of the handout has the same size,
+    whatever size its chart was rendered at."""
+    from pypdf import PageObject, Transformation
+
+    page = PageObject.create_blank_page(width=A4_LANDSCAPE[0], height=A4_LANDSCAPE[1])
+    pieces = [PdfReader(io.BytesIO(part)).pages[0] for part in parts]
+    sizes = [(float(p.mediabox.width), float(p.mediabox.height)) for p in pieces]
+    room_w, room_h = A4_LANDSCAPE[0] - 2 * MARGIN, A4_LANDSCAPE[1] - 2 * MARGIN
+    gap = 10.0
+    total_h = sum(h for _, h in sizes) + gap * (len(sizes) - 1)
+    scale = min(room_w / max(w for w, _ in sizes), (room_h - gap * (len(sizes) - 1)) / (total_h - gap * (len(sizes) - 1)), 1.6)
+    top = A4_LANDSCAPE[1] - MARGIN
+    for piece, (w, h) in zip(pieces, sizes):
+        top -= h * scale
+        left = MARGIN + (room_w - w * scale) / 2
+        page.merge_transformed_page(piece, Transformation().scale(scale).translate(left, top))
+        top -= gap
+    return page
+
+
 def pdf(report: Report) -> bytes:
+    """The handout: A4 landscape, every page the same size; a title page (title, region, Stand of
+    the data, notes), then one chart per page with its title, the note of the slide and the
+    source, licence and Stand (in the chart's footer)."""
     demo = data.is_demo()
     writer = PdfWriter()
-    cover = {
-        "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
-        "data": {"values": [{"i": 0, "t": report.title}, {"i": 1, "t": views.region_label()},
-                            {"i": 2, "t": f"Stand {fmt_date(date.today())}" + (" · BEISPIELDATEN" if demo else "")},
-                            *([{"i": 3, "t": report.notes}] if report.notes else [])]},
-        "mark": {"type": "text", "align": "left", "fontSize": 18, "x": 0},
-        "encoding": {"y": {"field": "i", "type": "ordinal", "axis": None}, "text": {"field": "t"}},
-        "width": export.EXPORT_WIDTH, "height": 160, "config": {"view": {"stroke": None}},
-    }  # fmt: skip
-    for page in PdfReader(io.BytesIO(export.pdf(cover))).pages:
-        writer.add_page(page)
-    shown = [view for _, view, _ in build_views(report) if view is not None]
-    for document in export.rendered_many(shown, "pdf", demo):
-        for page in PdfReader(io.BytesIO(document)).pages:
-            writer.add_page(page)
+    built = build_views(report)
+    cover = [(report.title, 30, True), (_title_line(built, demo), 16, False)]
+    if report.notes:
+        cover += [("", 12, False), (report.notes, 14, False)]
+    writer.add_page(_a4_page([_text_block(cover)]))
+    documents = iter(export.rendered_many([view for _, view, _ in built if view is not None], "pdf", demo))
+    for item, view, problem in built:
+        if view is None:  # said on its page, as on the slide
+            writer.add_page(_a4_page([_text_block([(item.title, 20, True), (f"Nicht verfügbar: {problem}", 14, False)])]))
+            continue
+        parts = [_text_block([(item.title, 20, True)]), next(documents)]
+        if item.note:
+            parts.append(_text_block([(item.note, 13, False)]))
+        writer.add_page(_a4_page(parts))
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()

@@ -126,7 +126,14 @@ def test_a_saved_report_becomes_a_deck_and_a_pdf(statistics):
     assert not any(shape.shape_type == 13 for shape in slides[1].shapes)  # no picture beside it
     assert "Nicht verfügbar: Noch keine Gebietsgrenzen geladen." in texts[3]
     document = PdfReader(io.BytesIO(reports.pdf(loaded)))
-    assert len(document.pages) == 1 + 2  # cover and the two charts that could be built
+    assert len(document.pages) == 1 + 3  # cover, the two charts, the one that could not be built
+    # an A4 handout in landscape: every page the same size, whatever its chart
+    assert {(round(float(p.mediabox.width)), round(float(p.mediabox.height))) for p in document.pages} == {(842, 595)}
+    pages = [p.extract_text() for p in document.pages]
+    assert "Quartalsbericht" in pages[0] and "Stand der Daten 02.03.2026" in pages[0] and "Für den Kreistag" in pages[0]
+    assert "Arbeitslose im Vergleich" in pages[1] and "Leicht steigend." in pages[1]
+    assert "Lizenz" in pages[1] and "Stand: 02.03.2026" in pages[1]
+    assert "Nicht verfügbar: Noch keine Gebietsgrenzen geladen." in pages[3]
 
 
 def test_export_of_a_saved_report_from_the_command_line(statistics, tmp_path):
