@@ -39,6 +39,12 @@ def identity() -> Identity:
     return Identity(name, email, data.settings().roles.role_of(email), False)
 
 
+def owner() -> str:
+    """Whose things these are (report drafts): the e-mail address when signed in, else "lokal"."""
+    who = identity()
+    return "lokal" if who.local else (who.email or who.name)
+
+
 def allowed(role: str) -> bool:
     return RANK[identity().role] >= RANK[role]
 

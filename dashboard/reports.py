@@ -4,6 +4,7 @@ is rebuilt with the data of the day, so `xregion export --report …` can run on
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from dataclasses import asdict, dataclass, field
@@ -73,14 +74,41 @@ def load(slug: str) -> Report:
                            "Den Bericht neu zusammenstellen und speichern.") from None
 
 
-def draft(state) -> Report:
+def _draft_path(owner: str) -> Path:
+    # one file per person, named by a hash: an e-mail address never becomes a file name
+    digest = hashlib.sha256(owner.encode("utf-8")).hexdigest()[:32]
+    return data.settings().state_dir / "berichtsentwuerfe" / f"{digest}.json"
+
+
+def _load_draft(owner: str) -> Report | None:
+    try:
+        raw = json.loads(_draft_path(owner).read_text(encoding="utf-8"))
+        return Report(raw["title"], raw.get("notes", ""), [Item(**i) for i in raw.get("items", [])])
+    except (FileNotFoundError, json.JSONDecodeError, KeyError, TypeError):
+        return None  # no draft (or an unreadable one): start a new one
+
+
+def draft(state, owner: str) -> Report:
+    """The report being assembled by `owner` (who is signed in; "lokal" without sign-in): kept in
+    the session and on disk, so it survives a reload, a new tab and a restart of the server."""
     if DRAFT not in state:
-        state[DRAFT] = Report(f"Bericht {fmt_date(date.today())}")
+        state[DRAFT] = _load_draft(owner) or Report(f"Bericht {fmt_date(date.today())}")
     return state[DRAFT]
 
 
-def draft_add(state, view: views.View) -> None:
-    draft(state).items.append(Item(view.name, view.params, view.meta.title))
+def keep_draft(state, owner: str) -> None:
+    if DRAFT not in state:
+        return
+    path = _draft_path(owner)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(asdict(state[DRAFT]), ensure_ascii=False, indent=2), encoding="utf-8")
+    tmp.replace(path)
+
+
+def draft_add(state, view: views.View, owner: str) -> None:
+    draft(state, owner).items.append(Item(view.name, view.params, view.meta.title))
+    keep_draft(state, owner)
 
 
 def build_view(item: Item) -> tuple[Item, views.View | None, str | None]:

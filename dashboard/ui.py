@@ -130,7 +130,9 @@ def show_view(view, key: str | None = None, on_select: bool = False):
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"xlsx_{key}",
     )  # fmt: skip
     if cols[5].button("Zum Bericht hinzufügen", key=f"report_{key}", icon=":material/playlist_add:"):
-        reports.draft_add(st.session_state, view)
+        from dashboard import auth
+
+        reports.draft_add(st.session_state, view, auth.owner())
         st.toast(f"„{view.meta.title}“ ist im Bericht (Seite Präsentation).")
     return event
 

@@ -77,3 +77,25 @@ def test_vorfuehren_builds_only_the_slide_shown(statistics, monkeypatch):
     at = presentation({"bericht": "zehn-folien", "folie": "3"})
     assert not at.exception and at.header[0].value == "Folie 3"
     assert len(built) == 1
+
+
+def test_the_report_draft_survives_a_reload_and_is_kept_per_person(statistics, as_role):
+    """A new session (reload, new tab, server restart) finds the draft; another person does not."""
+    def indikatoren() -> AppTest:
+        return AppTest.from_string("from dashboard.screens import indikatoren\nindikatoren.render()", default_timeout=60)
+
+    as_role("editor")
+    at = indikatoren().run()
+    add = next(b for b in at.button if b.label == "Zum Bericht hinzufügen")
+    add.click().run()
+    assert not at.exception
+    reloaded = presentation()
+    assert not reloaded.exception
+    titles = [t.value for t in reloaded.text_input if t.label.startswith("Folie 1")]
+    assert len(titles) == 1 and titles[0]  # the chart added in the other session
+    reloaded.text_input(key="item_note_0").input("Zuerst zeigen").run()
+    again = presentation()
+    assert again.text_input(key="item_note_0").value == "Zuerst zeigen"
+    as_role("viewer")  # another person (test-viewer@…) starts with an empty draft
+    other = presentation()
+    assert not [t for t in other.text_input if t.label.startswith("Folie 1")]

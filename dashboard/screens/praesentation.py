@@ -80,7 +80,8 @@ def save_report(draft: reports.Report) -> None:
 
 def _builder() -> None:
     ui.page_header("Präsentation", "Berichte zusammenstellen, speichern, herunterladen und vorführen")
-    draft = reports.draft(st.session_state)
+    owner = auth.owner()
+    draft = reports.draft(st.session_state, owner)
     st.subheader("Bericht zusammenstellen")
     st.caption("Grafiken fügen Sie auf den Seiten Indikatoren und Karte mit „Zum Bericht hinzufügen“ hinzu.")
     draft.title = st.text_input("Titel", value=draft.title)
@@ -100,6 +101,7 @@ def _builder() -> None:
                 st.rerun()
             item.note = st.text_input("Notiz (Sprechertext)", value=item.note, key=f"item_note_{i}")
             st.caption(f"{views.TITLES.get(item.view, item.view)} · {item.params}")
+    reports.keep_draft(st.session_state, owner)  # what was typed and moved survives a reload
     may_save = auth.allowed("editor")
     if draft.items and st.button("Bericht speichern", type="primary", disabled=not may_save,
                                  help=None if may_save else "Berichte speichern dürfen Bearbeiterinnen und Bearbeiter."):  # fmt: skip
@@ -125,6 +127,7 @@ def _builder() -> None:
         st.rerun()
     if cols[3].button("Zum Bearbeiten laden"):
         st.session_state[reports.DRAFT] = report
+        reports.keep_draft(st.session_state, owner)
         st.rerun()
     st.caption(f"Zeitgesteuert: `xregion export --report {chosen} --out berichte/` erzeugt PPTX und PDF mit den aktuellen Daten.")
 
