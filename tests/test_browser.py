@@ -198,7 +198,7 @@ def test_karte_draws_the_ten_towns_and_a_click_selects_one(browser, app_with_map
             "Bad Driburg", "Beverungen", "Borgentreich", "Brakel", "Höxter", "Marienmünster", "Nieheim",
             "Steinheim", "Warburg", "Willebadessen",
         }  # fmt: skip
-        assert "Wert: 83 Personen" in areas["Bad Driburg"] and "Wert: keine Angabe" in areas["Warburg"]
+        assert "Wert: 1.141 Personen" in areas["Bad Driburg"] and "Wert: keine Angabe" in areas["Warburg"]  # opens on Bevölkerung
         # a click on Höxter selects it: its time series appears beside the map
         page.locator('[data-testid="stVegaLiteChart"] path[aria-label*="Gebiet: Höxter;"]').first.click()
         page.get_by_text("Höxter", exact=True).first.wait_for(timeout=30_000)

@@ -89,6 +89,8 @@ def test_indicators_without_values_are_listed_with_their_reason(env, monkeypatch
     import_files(load_settings(), [path], sources=[itnrw.SOURCE])
     at = page()
     assert not at.exception
-    assert at.selectbox[0].options == ["Umwelt · Katasterfläche", "Mobilität · Bevölkerungsdichte", "Verwaltung · Bevölkerung"]
+    assert at.selectbox[0].options == ["Rahmendaten · Bevölkerung", "Rahmendaten · Katasterfläche",
+                                       "Rahmendaten · Bevölkerungsdichte"]  # fmt: skip
+    assert at.selectbox[0].value == "bevoelkerung"  # the page opens on the population
     missing = at.dataframe[-1].value
     assert "Tabelle 13211-05i ist nicht geladen." in missing["Grund"].tolist()
