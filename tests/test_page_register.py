@@ -44,9 +44,31 @@ def test_foerdermittel_shows_programme_totals_and_towns(register_env):
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Bewilligt"] == "100.000 €" and metrics["Ausgegeben"] == "15.000 €"
-    towns = at.dataframe[0].value
+    overview, towns = at.dataframe[0].value, at.dataframe[1].value
+    assert overview.columns.tolist()[:3] == ["Programm", "Fördergeber", "Laufzeit"] and len(overview) >= 1
+    assert overview["Bewilligt"].tolist()[0] == "100.000 €"
     assert towns["Stadt"].tolist() == ["Bad Driburg", "Höxter"]
     assert towns["Anteil ausgegeben"].tolist() == ["25 %", "0 %"]
+
+
+def test_foerdermittel_opens_on_a_programme_with_bookings_and_ends_with_a_final_balance(register_env, tmp_path):
+    """An empty programme listed first is not the default; an ended one shows what was left."""
+    from pipelines.register.store import Change
+
+    store = RegisterStore(load_settings().register_store)
+    empty = {"id": "AAA", "funder": "Land NRW", "name": "Aaa-Programm ohne Buchungen", "start": date(2025, 1, 1),
+             "end": date(2025, 12, 31), "budget": 50_000.0, "rate": None, "own_share": None, "source": None}  # fmt: skip
+    store.apply([Change("programmes", None, empty, None)], "test", "leeres Programm")
+    from pipelines.refresh import refresh
+
+    refresh(load_settings(), selected=[])
+    at = page("foerdermittel")
+    assert not at.exception
+    overview = at.dataframe[0].value
+    assert overview["Programm"].tolist()[0] == "Aaa-Programm ohne Buchungen"  # listed first …
+    row = overview.iloc[0]
+    assert row["Bewertung"] == "beendet" and row["Rest am Ende"].endswith("(Endstand)")
+    assert at.selectbox[0].value != "AAA"  # … but the page opens on the programme with money booked
 
 
 def test_the_quick_form_saves_a_measurement_and_rebuilds(register_env):

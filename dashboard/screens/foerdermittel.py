@@ -4,6 +4,8 @@ pace so far; towns off plan are named."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import polars as pl
 import streamlit as st
 
@@ -36,10 +38,39 @@ def _town_table(rows: pl.DataFrame) -> pl.DataFrame:
             "Ausgegeben": [euro(v) for v in rows["spent"]],
             "Anteil ausgegeben": [percent(v) for v in rows["share_spent"]],
             "Verbleibend": [euro(v) for v in rows["remaining"]],
-            "Rest bei Laufzeitende (Prognose)": [euro(v) for v in rows["projected_left_at_end"]],
+            "Rest bei Laufzeitende (Prognose)": [_left_text(r) for r in rows.iter_rows(named=True)],
             "Bewertung": [PLAN_STATUS[s].split(" ", 1)[1] for s in rows["plan_status"]],
         }
     )
+
+
+def _ended(row: dict) -> bool:
+    return row["programme_end"] is not None and row["programme_end"] < date.today()
+
+
+def _left_text(row: dict) -> str:
+    """An ended programme has a final balance, a running one a forecast."""
+    if _ended(row):
+        return f"{euro(row['remaining'])} (Endstand)"
+    return euro(row["projected_left_at_end"])
+
+
+def _overview(totals: pl.DataFrame) -> pl.DataFrame:
+    rows = list(totals.iter_rows(named=True))
+    return pl.DataFrame({
+        "Programm": [r["programme"] for r in rows],
+        "Fördergeber": [r["funder"] for r in rows],
+        "Laufzeit": [f"{fmt_date(r['programme_start'])} bis {fmt_date(r['programme_end'])}" for r in rows],
+        "Budget": [euro(r["budget"]) for r in rows],
+        "Bewilligt": [euro(r["committed"]) for r in rows],
+        "Ausgegeben": [f"{euro(r['spent'])} ({percent(r['share_spent'])})" for r in rows],
+        "Rest am Ende": [_left_text(r) for r in rows],
+        "Bewertung": ["beendet" if _ended(r) else PLAN_STATUS[r["plan_status"]].split(" ", 1)[1] for r in rows],
+    })  # fmt: skip
+
+
+def _has_bookings(row: dict) -> bool:
+    return any(row[k] for k in ("committed", "called", "spent"))
 
 
 def render() -> None:
@@ -52,9 +83,14 @@ def render() -> None:
         st.info("Noch keine Förderprogramme im Projektregister (Seite **Verwaltung** oder Excel-Import).")
         return
     totals = funding.filter(pl.col("town_ags").is_null())
+    st.subheader("Alle Programme")
+    st.dataframe(_overview(totals), hide_index=True, width="stretch")
     ids = totals["programme_id"].to_list()
     names = dict(zip(ids, totals["programme"]))
-    programme_id = st.selectbox("Förderprogramm", ids, format_func=lambda i: names[i])
+    # open on a programme with money booked, not on an empty one that merely comes first
+    first = next((i for i, r in enumerate(totals.iter_rows(named=True)) if _has_bookings(r)), 0)
+    st.subheader("Ein Programm im Einzelnen")
+    programme_id = st.selectbox("Förderprogramm", ids, index=first, format_func=lambda i: names[i])
     total = totals.row(ids.index(programme_id), named=True)
     st.markdown(
         f"**Fördergeber:** {total['funder']} · **Laufzeit:** {fmt_date(total['programme_start'])} bis "
@@ -66,15 +102,22 @@ def render() -> None:
     cols[1].metric("Bewilligt", euro(total["committed"]))
     cols[2].metric("Abgerufen", euro(total["called"]), percent(total["share_called"]) + " der Bewilligung", delta_color="off")
     cols[3].metric("Ausgegeben", euro(total["spent"]), percent(total["share_spent"]) + " der Bewilligung", delta_color="off")
-    cols[4].metric("Rest bei Laufzeitende (Prognose)", euro(total["projected_left_at_end"]))
-    st.markdown(f"**Bewertung:** {PLAN_STATUS[total['plan_status']]}")
+    if _ended(total):
+        cols[4].metric("Endstand: nicht ausgegeben", euro(total["remaining"]))
+        st.markdown(f"**Bewertung:** Programm beendet am {fmt_date(total['programme_end'])}")
+    else:
+        cols[4].metric("Rest bei Laufzeitende (Prognose)", euro(total["projected_left_at_end"]))
+        st.markdown(f"**Bewertung:** {PLAN_STATUS[total['plan_status']]}")
 
     towns = funding.filter((pl.col("programme_id") == programme_id) & pl.col("town_ags").is_not_null())
-    for row in towns.filter(pl.col("plan_status").is_in(["verzoegert", "ueberzogen"])).iter_rows(named=True):
-        st.warning(
-            f"**{row['town_name']}:** {PLAN_STATUS[row['plan_status']].split(' ', 1)[1]} – {percent(row['share_spent'])} "
-            f"ausgegeben bei {percent(row['share_of_time'])} der Laufzeit."
-        )
+    if not _ended(total):
+        # one line per finding with the towns, not one box per town
+        for status in ("ueberzogen", "verzoegert"):
+            off = towns.filter(pl.col("plan_status") == status)
+            if off.height:
+                named = ", ".join(f"{r['town_name']} ({percent(r['share_spent'])} bei {percent(r['share_of_time'])} der Laufzeit)"
+                                  for r in off.iter_rows(named=True))  # fmt: skip
+                st.warning(f"**{PLAN_STATUS[status].split(' ', 1)[1].capitalize()}:** {named}")
     town_names = {None: "Programm gesamt"} | dict(zip(towns["town_ags"], towns["town_name"]))
     town = st.selectbox("Verlauf für", list(town_names), format_func=town_names.__getitem__)
     try:
