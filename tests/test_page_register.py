@@ -241,3 +241,24 @@ def test_table_editor_numbers_are_german_text_never_guessed(register_env):
     after = before.with_columns(pl.lit("abgerufen").alias(header["kind"]))
     changes, problems = verwaltung._changes("funding_records", before, after, {key: 3}, {key: stored})
     assert problems == [] and changes[0].data["amount"] == 2500.0 and changes[0].data["kind"] == "abgerufen"
+
+
+def test_the_verlauf_speaks_german_values_and_names(register_env):
+    store = RegisterStore(load_settings().register_store)
+    from pipelines.register.store import Change
+
+    (key, version, record), = [r for r in store.records("allocations") if r[2]["amount"] == 60_000]
+    store.apply([Change("allocations", key, {**record, "amount": 5_600_000.0}, version)], "anna", "Betrag korrigiert")
+    (pkey, pversion, programme), = store.records("programmes")
+    store.apply([Change("programmes", pkey, {**programme, "end": date(2028, 6, 30)}, pversion)], "anna", "verlängert")
+    at = page("verwaltung")
+    assert not at.exception
+    change = at.dataframe[-1].value  # the newest change set is shown: the extension
+    assert change["Alt"].tolist() == ["31.12.2027"] and change["Neu"].tolist() == ["30.06.2028"]
+    assert change["Eintrag"].tolist() == ["Förderprogramm Test (P1)"]
+    amount_change = next(h["change_set"] for h in store.history() if h["reason"] == "Betrag korrigiert")
+    chooser = next(s for s in at.selectbox if s.label == "Änderung ansehen")
+    chooser.set_value(amount_change).run()
+    change = at.dataframe[-1].value
+    assert change["Alt"].tolist() == ["60.000 €"] and change["Neu"].tolist() == ["5.600.000 €"]
+    assert "Förderprogramm Test (P1)" not in change["Feld"].tolist() and change["Feld"].tolist() == ["Betrag (€)"]

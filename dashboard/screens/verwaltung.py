@@ -17,7 +17,7 @@ import streamlit as st
 
 from dashboard import auth, data, ui
 from pipelines.errors import RefreshBusyError, XRegionError
-from pipelines.german import fmt_datetime, fmt_number
+from pipelines.german import fmt_date, fmt_datetime, fmt_number
 from pipelines.refresh import refresh
 from pipelines.register.model import ENTITIES, Field, ValueProblem, parse_value
 from pipelines.register.store import Change, RegisterStore, RegisterValidationError, StaleEditError
@@ -256,14 +256,15 @@ def _history() -> None:
     )
     chosen = st.selectbox("Änderung ansehen", list(sets), format_func=lambda n: f"Nr. {n} – {sets[n]['reason']}")
     rows = []
+    labels = _labels()
     for h in (h for h in history if h["change_set"] == chosen):
         old, new = json.loads(h["old"] or "{}"), json.loads(h["new"] or "{}")
         entity = ENTITIES[h["entity"]]
         for f in entity.fields:
             if old.get(f.name) != new.get(f.name):
-                rows.append({"Blatt": entity.sheet, "Eintrag": h["key"], "Feld": f.header,
-                             "Alt": _text(old.get(f.name)) if h["old"] else "(neu)",
-                             "Neu": _text(new.get(f.name)) if h["new"] else "(gelöscht)"})  # fmt: skip
+                rows.append({"Blatt": entity.sheet, "Eintrag": labels.get((h["entity"], h["key"]), h["key"]), "Feld": f.header,
+                             "Alt": _text(old.get(f.name), f, labels) if h["old"] else "(neu)",
+                             "Neu": _text(new.get(f.name), f, labels) if h["new"] else "(gelöscht)"})  # fmt: skip
     st.dataframe(pl.DataFrame(rows), hide_index=True, width="stretch")
     if not auth.allowed("editor"):
         return
@@ -281,13 +282,44 @@ def _undo(change_set: int, touched: set[str]) -> None:
     for name in EDITABLE:
         st.session_state.pop(f"snapshot_{name}", None)
         st.session_state.pop(f"editor_{name}", None)
+    st.session_state[OPEN_TAB] = HISTORY_TAB
     _rebuild(f"Änderung Nr. {change_set} rückgängig gemacht (als Änderung Nr. {number}).")
 
 
-def _text(value) -> str:
+HISTORY_TAB = "Verlauf und Rückgängig"
+OPEN_TAB = "verwaltung_offener_reiter"
+
+
+def _labels() -> dict[tuple[str, str], str]:
+    """(entity, key) → what a person calls the record (the programme's name, the KPI's title)."""
+    out = {}
+    for name in ENTITIES:
+        for key, _, record in store().records(name):
+            label = record.get("name") or record.get("title")
+            if label:
+                out[(name, key)] = f"{label} ({key})" if label != key else str(label)
+    return out
+
+
+def _text(value, field=None, labels: dict | None = None) -> str:
+    """A stored value as a person reads it: German numbers and dates, names instead of ids."""
+    if value is None:
+        return ""
     if isinstance(value, list):
-        return ", ".join(value)
-    return "" if value is None else str(value)
+        return ", ".join(_text(v, field, labels) for v in value)
+    kind = field.kind if field else "text"
+    if kind == "number" and isinstance(value, (int, float)):
+        decimals = 0 if float(value).is_integer() else 2
+        return f"{fmt_number(value, decimals)}{' €' if '€' in field.header else ''}"
+    if kind == "date" and isinstance(value, str):
+        try:
+            return fmt_date(date.fromisoformat(value[:10]))
+        except ValueError:
+            return value
+    if kind in ("ref", "towns") and labels is not None:
+        target = field.ref or "towns"
+        return labels.get((target, str(value)), str(value))
+    return str(value)
 
 
 def render() -> None:
@@ -302,7 +334,9 @@ def render() -> None:
         )
         _history()
         return
-    tab_quick, tab_tables, tab_history = st.tabs(["Messwert erfassen", "Tabellen bearbeiten", "Verlauf und Rückgängig"])
+    # after an undo the page comes back on the Verlauf, where the undo was made
+    tab_quick, tab_tables, tab_history = st.tabs(["Messwert erfassen", "Tabellen bearbeiten", HISTORY_TAB],
+                                                 default=st.session_state.pop(OPEN_TAB, None))  # fmt: skip
     with tab_quick:
         _measurement_form()
     with tab_tables:
