@@ -117,7 +117,8 @@ def render() -> None:
             if off.height:
                 named = ", ".join(f"{r['town_name']} ({percent(r['share_spent'])} bei {percent(r['share_of_time'])} der Laufzeit)"
                                   for r in off.iter_rows(named=True))  # fmt: skip
-                st.warning(f"**{PLAN_STATUS[status].split(' ', 1)[1].capitalize()}:** {named}")
+                finding = PLAN_STATUS[status].split(" ", 1)[1]
+                st.warning(f"**{finding[:1].upper() + finding[1:]}:** {named}")
     town_names = {None: "Programm gesamt"} | dict(zip(towns["town_ags"], towns["town_name"]))
     town = st.selectbox("Verlauf für", list(town_names), format_func=town_names.__getitem__)
     try:
