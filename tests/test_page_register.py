@@ -118,10 +118,13 @@ def test_every_page_of_the_demo_says_beispieldaten(env, monkeypatch):
         assert not at.exception
         assert any("Beispieldaten" in w.value for w in at.warning), module
     funding = page("foerdermittel")
-    funding.selectbox[0].select("SC").run()
-    # the demo has towns off plan: one line naming them, not a box per town
+    funding.selectbox[0].select("IKZ").run()
+    # the demo has spending off plan: one line naming where, not a box per town
     (late,) = [w.value for w in funding.warning if "verzögert" in w.value.lower()]
-    assert late.startswith("**Verzögert (Ausgaben hinter der Laufzeit):**") and late.count("der Laufzeit)") >= 1
+    assert late.startswith("**Verzögert (Ausgaben hinter der Laufzeit):**") and "der Laufzeit)" in late
+    funding.selectbox[0].select("SC").run()  # ended 31.12.2025: what was left, no forecast and no warning
+    assert "Endstand: nicht ausgegeben" in [m.label for m in funding.metric]
+    assert not [w for w in funding.warning if "verzögert" in w.value.lower()]
 
 
 def test_a_viewer_sees_no_editing_controls(register_env, as_role):
