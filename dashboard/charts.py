@@ -14,7 +14,7 @@ import altair as alt
 import polars as pl
 
 from dashboard import topology
-from pipelines.german import fmt_date
+from pipelines.german import fmt_date, fmt_number
 from pipelines.register.model import FUNDING_KINDS
 
 # d3 locale definitions, so that axes and tooltips read 1.234,5 and "Dez 2024"
@@ -282,39 +282,58 @@ def _choropleth_frame(selectable: bool, with_outline: bool, with_labels: bool, w
 # --- project register ---------------------------------------------------------------------------
 
 
+YEARS = {"interval": "year", "step": 1}  # one tick per year: "%Y" on monthly ticks repeats the year
+
+
+def _year_axis() -> alt.X:
+    # the domain rounded out to whole years, so a span inside one year still has its year tick
+    return alt.X("date:T", title=None, scale=alt.Scale(nice="year"), axis=alt.Axis(format="%Y", tickCount=YEARS, labelAngle=0))
+
+
 def kpi_history(history: pl.DataFrame, path: pl.DataFrame, meta: ChartMeta, height: int = 240) -> alt.TopLevelMixin:
     """Measurements of a KPI with the straight path from baseline to target (what 'auf Kurs' is
-    judged by). history, path: date, value."""
+    judged by), the target named at the path's end. history, path: date, value."""
     frame = pl.concat(
         [history.select("date", "value", pl.lit("Messwert").alias("Reihe")),
          path.select("date", "value", pl.lit("Zielpfad").alias("Reihe"))]
     )  # fmt: skip
-    chart = (
+    fmt = value_format(frame["value"], meta.unit)
+    domain = ["Messwert", "Zielpfad"]
+    line = (
         alt.Chart(frame)
         .mark_line(point=True)
         .encode(
-            x=alt.X("date:T", title=None, axis=alt.Axis(format="%Y")),
-            y=alt.Y("value:Q", title=meta.unit, axis=alt.Axis(format=value_format(frame["value"], meta.unit))),
-            color=alt.Color("Reihe:N", title=None, scale=alt.Scale(domain=["Messwert", "Zielpfad"], range=[REGION_COLOURS[0], "#777777"])),
-            strokeDash=alt.StrokeDash("Reihe:N", legend=None, scale=alt.Scale(domain=["Messwert", "Zielpfad"], range=[[1, 0], [5, 4]])),
-            tooltip=[alt.Tooltip("date:T", title="Datum", format="%d.%m.%Y"), alt.Tooltip("value:Q", title=meta.unit)],
+            x=_year_axis(),
+            # counts (whole numbers) get whole-number ticks only
+            y=alt.Y("value:Q", title=meta.unit, axis=alt.Axis(format=fmt, tickMinStep=1 if fmt == ",.0f" else None)),
+            color=alt.Color("Reihe:N", title=None, scale=alt.Scale(domain=domain, range=[REGION_COLOURS[0], "#777777"])),
+            # the same title as the colour: one legend that shows the dash of each line
+            strokeDash=alt.StrokeDash("Reihe:N", title=None, scale=alt.Scale(domain=domain, range=[[1, 0], [5, 4]])),
+            tooltip=[alt.Tooltip("date:T", title="Datum", format="%d.%m.%Y"), alt.Tooltip("value:Q", title=meta.unit, format=fmt)],
         )
     )  # fmt: skip
-    return _finish(chart, meta, "container", height)
+    layers = [line]
+    if path.height:
+        end = path.sort("date").tail(1).with_columns(
+            pl.format("Ziel {} {} ({})", pl.col("value").round(2).cast(pl.String).str.replace(".", ",", literal=True).str.replace(",0$", ""),
+                      pl.lit(meta.unit), pl.col("date").dt.year().cast(pl.String)).alias("label"))  # fmt: skip
+        layers.append(alt.Chart(end).mark_text(align="right", dx=-6, dy=-10, color="#555555", fontSize=12)
+                      .encode(x="date:T", y="value:Q", text="label:N"))  # fmt: skip
+    return _finish(alt.layer(*layers), meta, "container", height)
 
 
 def funding_timeline(timeline: pl.DataFrame, meta: ChartMeta, budget: float | None) -> alt.TopLevelMixin:
-    """Cumulative committed, called and spent money over time; the budget as a dotted rule."""
+    """Cumulative committed, called and spent money over time; the budget as a labelled dotted rule."""
     long = timeline.unpivot(index="date", on=["committed", "called", "spent"], variable_name="Art", value_name="Betrag")
     long = long.with_columns(pl.col("Art").replace_strict(dict(zip(["committed", "called", "spent"], FUNDING_KINDS))))
     lines = (
         alt.Chart(long)
         .mark_line(point=True, interpolate="step-after")
         .encode(
-            x=alt.X("date:T", title=None, axis=alt.Axis(format="%Y")),
-            y=alt.Y("Betrag:Q", title="Euro (kumuliert)", axis=alt.Axis(format=",.0f")),
+            x=_year_axis(),
+            y=alt.Y("Betrag:Q", title="Euro (kumuliert)", axis=alt.Axis(format=",.0f", tickMinStep=1)),
             color=alt.Color("Art:N", title=None, sort=FUNDING_KINDS, scale=alt.Scale(domain=FUNDING_KINDS, range=REGION_COLOURS[:3])),
-            strokeDash=alt.StrokeDash("Art:N", legend=None, sort=FUNDING_KINDS,
+            strokeDash=alt.StrokeDash("Art:N", title=None, sort=FUNDING_KINDS,
                                       scale=alt.Scale(domain=FUNDING_KINDS, range=[[1, 0], [6, 3], [2, 2]])),
             tooltip=[alt.Tooltip("date:T", title="Datum", format="%d.%m.%Y"), alt.Tooltip("Art:N"),
                      alt.Tooltip("Betrag:Q", format=",.0f", title="Euro")],
@@ -322,7 +341,9 @@ def funding_timeline(timeline: pl.DataFrame, meta: ChartMeta, budget: float | No
     )  # fmt: skip
     layers = [lines]
     if budget:
-        layers.append(alt.Chart(pl.DataFrame({"Budget": [budget]})).mark_rule(strokeDash=[2, 4]).encode(y="Budget:Q"))
+        rule = alt.Chart(pl.DataFrame({"Budget": [budget], "label": [f"Budget {fmt_number(budget, 0)} €"]}))
+        layers += [rule.mark_rule(strokeDash=[2, 4], color="#555555").encode(y="Budget:Q"),
+                   rule.mark_text(align="left", dy=-8, x=4, color="#555555", fontSize=12).encode(y="Budget:Q", text="label:N")]  # fmt: skip
     return _finish(alt.layer(*layers), meta, "container", 300)
 
 

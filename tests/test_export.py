@@ -173,3 +173,31 @@ def test_the_ranking_names_all_ten_towns():
     assert axis["labelOverlap"] is False and spec["height"] >= 28 * 10
     svg = vlc.vegalite_to_svg({**spec, "width": 500, "height": 90})  # even squeezed, no town is left out
     assert all(f">{name}<" in svg for name in names)
+
+
+def test_kpi_and_funding_charts_have_one_tick_per_year_a_legend_for_each_line_and_named_targets():
+    import re
+    from datetime import date
+
+    import vl_convert as vlc
+
+    from dashboard import charts
+
+    meta = charts.ChartMeta("Läden", "Kreis Höxter", "Standorte", "Register", "intern")
+    history = pl.DataFrame({"date": [date(2024, 12, 31), date(2025, 6, 30), date(2025, 12, 31)], "value": [1.0, 3.0, 6.0]})
+    path = pl.DataFrame({"date": [date(2024, 12, 31), date(2026, 12, 31)], "value": [0.0, 10.0]})
+    spec = charts.kpi_history(history, path, meta).to_dict()
+    svg = vlc.vegalite_to_svg({**spec, "width": 500})
+    years = re.findall(r">(20\d\d)<", svg)
+    assert years == sorted(set(years)) and len(years) >= 2  # each year once
+    assert "Ziel 10 Standorte (2026)" in svg  # the dashed target path is named
+    legend = re.findall(r'role-legend-label[^>]*>\s*<text[^>]*>([^<]+)<', svg) or re.findall(r">(Messwert|Zielpfad)<", svg)
+    assert {"Messwert", "Zielpfad"} <= set(legend)
+    encoding = spec["layer"][0]["encoding"]
+    assert encoding["y"]["axis"]["tickMinStep"] == 1  # counts: whole-number ticks
+    assert encoding["strokeDash"].get("legend", {}) is not None  # the dash appears in the legend
+    timeline = pl.DataFrame({"date": [date(2024, 2, 1), date(2024, 9, 1)], "committed": [60_000.0, 60_000.0],
+                             "called": [0.0, 20_000.0], "spent": [0.0, 15_000.0]})  # fmt: skip
+    svg = vlc.vegalite_to_svg({**charts.funding_timeline(timeline, meta, 100_000.0).to_dict(), "width": 500})
+    assert "2024" in re.findall(r">(20\d\d)<", svg)  # a span inside one year still shows its year
+    assert "Budget 100.000 €" in svg
