@@ -79,11 +79,13 @@ def for_projector(chart: alt.TopLevelMixin | dict) -> dict:
     """The chart with type large enough for a projector (and high-contrast text)."""
     spec = copy.deepcopy(chart if isinstance(chart, dict) else chart.to_dict())
     config = spec.setdefault("config", {})
-    config["axis"] = {**config.get("axis", {}), "labelFontSize": 20, "titleFontSize": 20, "labelColor": "#000000",
+    # at least 24 px for every label: read from the back of a Kreistag hall
+    config["axis"] = {**config.get("axis", {}), "labelFontSize": 24, "titleFontSize": 24, "labelColor": "#000000",
                       "titleColor": "#000000", "labelLimit": 400, "tickCount": 8}  # fmt: skip
-    config["legend"] = {**config.get("legend", {}), "labelFontSize": 20, "titleFontSize": 20, "labelLimit": 400}
-    config["title"] = {**config.get("title", {}), "fontSize": 32, "subtitleFontSize": 22, "color": "#000000"}
-    config["text"] = {"fontSize": 18}
+    config["legend"] = {**config.get("legend", {}), "labelFontSize": 24, "titleFontSize": 24, "labelLimit": 400,
+                        "symbolSize": 300}  # fmt: skip
+    config["title"] = {**config.get("title", {}), "fontSize": 34, "subtitleFontSize": 24, "color": "#000000"}
+    config["text"] = {"fontSize": 24}
     if isinstance(spec.get("title"), dict):
         spec["title"].pop("fontSize", None)  # the config's size applies
     spec["height"] = 560

@@ -131,7 +131,7 @@ def pptx(report: Report, logo: Path | None = None) -> bytes:
     built = build_views(report)
     title_slide = deck.slides.add_slide(blank)
     _text(title_slide, report.title, Inches(0.7), Inches(2.6), Inches(12), Inches(1.2), 40, bold=True)
-    _text(title_slide, _title_line(built, demo), Inches(0.7), Inches(3.8), Inches(12), Inches(0.6), 20)
+    _text(title_slide, title_line(built, demo), Inches(0.7), Inches(3.8), Inches(12), Inches(0.6), 20)
     if report.notes:
         _text(title_slide, report.notes, Inches(0.7), Inches(4.6), Inches(12), Inches(1.5), 16)
     # charts PowerPoint has (lines, bars) go in as native charts with their data; maps as images
@@ -158,7 +158,7 @@ def pptx(report: Report, logo: Path | None = None) -> bytes:
     return buffer.getvalue()
 
 
-def _title_line(built: list, demo: bool) -> str:
+def title_line(built: list, demo: bool) -> str:
     """Region and the Stand of the data shown (the newest data date of the slides), not the day
     the deck was made; that one is named as "erstellt"."""
     stands = [view.meta.data_stand for _, view, _ in built if view is not None and view.meta.data_stand]
@@ -240,7 +240,7 @@ def pdf(report: Report) -> bytes:
     demo = data.is_demo()
     writer = PdfWriter()
     built = build_views(report)
-    cover = [(report.title, 30, True), (_title_line(built, demo), 16, False)]
+    cover = [(report.title, 30, True), (title_line(built, demo), 16, False)]
     if report.notes:
         cover += [("", 12, False), (report.notes, 14, False)]
     writer.add_page(_a4_page([_text_block(cover)]))

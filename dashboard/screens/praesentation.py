@@ -7,11 +7,13 @@ The URL carries the state (`?bericht=<name>&folie=<n>`), so a link opens the sam
 from __future__ import annotations
 
 import html
+from datetime import date
 
 import streamlit as st
 
 from dashboard import auth, data, export, reports, ui, views
 from pipelines.errors import XRegionError
+from pipelines.german import fmt_date
 
 FULL_SCREEN_CSS = """
 <style>
@@ -19,14 +21,54 @@ FULL_SCREEN_CSS = """
 [data-testid="stToolbar"] {display: none !important;}
 .block-container {padding-top: 1rem !important; max-width: 100% !important;}
 h2 {font-size: 2.6rem !important; color: #000 !important;}
+h1.xr-title {font-size: 3.4rem !important; color: #000 !important; margin-top: 18vh !important;}
+.st-key-xr_keys {display: none !important;}
 .xr-slide-foot, .xr-slide-foot p, .st-key-xr_slide_note p {font-size: 1.15rem !important; color: #222 !important;}
 </style>
 """
 
 
 def _slide_number(text: str | None) -> int:
-    """`?folie=` as a slide number; anything else opens the first slide."""
+    """`?folie=` as a slide number (0: the title slide); anything else opens the first chart."""
     return int(text) if text and text.isdecimal() and len(text) < 6 else 1
+
+
+def _go(number: int) -> None:
+    st.query_params["folie"] = str(number)
+    st.rerun()
+
+
+def _title_slide(report: reports.Report, count: int) -> None:
+    # no chart is built for the title (each slide's own Stand stands under its chart)
+    line = f"{views.region_label()} · {fmt_date(date.today())} · {count} Folie{'n' if count != 1 else ''}"
+    line += " · BEISPIELDATEN" if data.is_demo() else ""
+    st.markdown(f"<h1 class='xr-title'>{html.escape(report.title)}</h1>", unsafe_allow_html=True)
+    st.markdown(f"<p class='xr-slide-foot'>{html.escape(line)}</p>", unsafe_allow_html=True)
+    if report.notes:
+        with st.container(key="xr_slide_note"):
+            st.markdown(report.notes)  # Markdown written by people, never HTML
+
+
+def _controls(number: int, count: int) -> None:
+    """◀/▶ and the keys a presenter uses: arrows, PageUp/PageDown (what a clicker sends), space;
+    Esc leaves. A button takes one shortcut, so the other keys sit on hidden twins."""
+    back, counter, forward, leave = st.columns([1, 1, 1, 1])
+    if back.button("◀ Zurück", disabled=number <= 0, use_container_width=True, shortcut="Left"):
+        _go(number - 1)
+    label = "Titelfolie" if number == 0 else f"Folie {number} von {count}"
+    counter.markdown(f"<p class='xr-slide-foot' style='text-align:center'>{label}</p>", unsafe_allow_html=True)
+    if forward.button("Weiter ▶", disabled=number >= count, use_container_width=True, shortcut="Right"):
+        _go(number + 1)
+    if leave.button("Beenden", use_container_width=True, shortcut="Esc"):
+        st.query_params.clear()
+        st.rerun()
+    with st.container(key="xr_keys"):
+        if st.button("vor (Bild ab)", disabled=number >= count, shortcut="PageDown", key="key_pagedown"):
+            _go(number + 1)
+        if st.button("vor (Leertaste)", disabled=number >= count, shortcut="Space", key="key_space"):
+            _go(number + 1)
+        if st.button("zurück (Bild auf)", disabled=number <= 0, shortcut="PageUp", key="key_pageup"):
+            _go(number - 1)
 
 
 def _present(slug: str) -> None:
@@ -40,7 +82,11 @@ def _present(slug: str) -> None:
         st.info("Der Bericht enthält noch keine Grafiken.")
         return
     st.markdown(FULL_SCREEN_CSS, unsafe_allow_html=True)
-    number = min(max(_slide_number(st.query_params.get("folie")), 1), count)
+    number = min(max(_slide_number(st.query_params.get("folie")), 0), count)
+    if number == 0:
+        _title_slide(report, count)
+        _controls(number, count)
+        return
     item, view, problem = reports.build_view(report.items[number - 1])  # only the slide shown
     st.header(item.title, anchor=False)
     if view is None:
@@ -53,18 +99,7 @@ def _present(slug: str) -> None:
         # notes are Markdown written by people: never rendered as HTML
         with st.container(key="xr_slide_note"):
             st.markdown(item.note)
-    back, counter, forward, leave = st.columns([1, 1, 1, 1])
-    if back.button("◀ Zurück", disabled=number <= 1, use_container_width=True):
-        st.query_params["folie"] = str(number - 1)
-        st.rerun()
-    counter.markdown(f"<p class='xr-slide-foot' style='text-align:center'>Folie {number} von {count}</p>",
-                     unsafe_allow_html=True)  # fmt: skip
-    if forward.button("Weiter ▶", disabled=number >= count, use_container_width=True):
-        st.query_params["folie"] = str(number + 1)
-        st.rerun()
-    if leave.button("Beenden", use_container_width=True):
-        st.query_params.clear()
-        st.rerun()
+    _controls(number, count)
 
 
 def save_report(draft: reports.Report) -> None:
@@ -123,7 +158,7 @@ def _builder() -> None:
     cols[1].download_button("PDF", lambda: reports.pdf(report), f"{chosen}.pdf", "application/pdf")
     if cols[2].button("Vorführen", type="primary"):
         st.query_params["bericht"] = chosen
-        st.query_params["folie"] = "1"
+        st.query_params["folie"] = "0"  # the title slide first
         st.rerun()
     if cols[3].button("Zum Bearbeiten laden"):
         st.session_state[reports.DRAFT] = report
