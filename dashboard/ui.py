@@ -26,7 +26,9 @@ def indicator_picker(usable: pl.DataFrame) -> dict:
     lives in the URL (`?indikator=…`), so a link opens the same indicator."""
     ids = usable["indicator_id"].to_list()
     labels = {r["indicator_id"]: f"{r['handlungsfeld']} · {r['title']}" for r in usable.iter_rows(named=True)}
-    wanted = st.query_params.get("indikator")
+    # the URL first (a shared link), else the choice made on the other page of this session, so
+    # Indikatoren and Karte show the same indicator when one goes from one to the other
+    wanted = st.query_params.get("indikator") or st.session_state.get(LAST_INDICATOR)
     chosen = st.selectbox(
         "Indikator (nach Handlungsfeld)",
         ids,
@@ -34,7 +36,11 @@ def indicator_picker(usable: pl.DataFrame) -> dict:
         format_func=labels.__getitem__,
     )
     st.query_params["indikator"] = chosen
+    st.session_state[LAST_INDICATOR] = chosen
     return usable.row(ids.index(chosen), named=True)
+
+
+LAST_INDICATOR = "zuletzt_indikator"
 
 
 def query_choice(param: str, label: str, options: list, format_func):
@@ -42,6 +48,25 @@ def query_choice(param: str, label: str, options: list, format_func):
     texts = [str(o) for o in options]
     wanted = st.query_params.get(param)
     chosen = st.selectbox(label, options, index=texts.index(wanted) if wanted in texts else 0, format_func=format_func)
+    st.query_params[param] = str(chosen)
+    return chosen
+
+
+def query_radio(param: str, label: str, options: list, format_func, horizontal: bool = True):
+    """Radio buttons whose choice lives in the URL, like `query_choice`."""
+    texts = [str(o) for o in options]
+    wanted = st.query_params.get(param)
+    chosen = st.radio(label, options, index=texts.index(wanted) if wanted in texts else 0, format_func=format_func,
+                      horizontal=horizontal)  # fmt: skip
+    st.query_params[param] = str(chosen)
+    return chosen
+
+
+def query_slider(param: str, label: str, low: int, high: int, default: int) -> int:
+    """A whole-number slider whose value lives in the URL; an odd value in a link falls back."""
+    wanted = st.query_params.get(param, "")
+    start = int(wanted) if wanted.isdecimal() and low <= int(wanted) <= high else default
+    chosen = st.slider(label, low, high, start)
     st.query_params[param] = str(chosen)
     return chosen
 

@@ -121,3 +121,29 @@ def test_without_boundaries_the_page_says_how_to_get_them(env, monkeypatch, tmp_
     at = page()
     assert not at.exception
     assert "xregion refresh --source bkg" in at.warning[0].value
+
+
+def test_a_shared_link_keeps_the_class_scheme_and_the_number_of_classes(statistics_and_boundaries):
+    at = page({"indikator": "bevoelkerung", "einteilung": "equal_interval", "klassen": "3"})
+    assert not at.exception
+    assert at.radio[0].value == "equal_interval" and at.slider[0].value == 3
+    assert at.query_params["einteilung"] in ("equal_interval", ["equal_interval"])
+    at.slider[0].set_value(6).run()
+    assert at.query_params["klassen"] in ("6", ["6"])  # what a copied link now carries
+    odd = page({"indikator": "bevoelkerung", "klassen": "99"})
+    assert not odd.exception and odd.slider[0].value == 5
+
+
+def test_the_indicator_carries_over_from_indikatoren_to_karte(statistics_and_boundaries):
+    script = (
+        "import streamlit as st\n"
+        "from dashboard.screens import indikatoren, karte\n"
+        "(karte if st.session_state.get('seite') == 'karte' else indikatoren).render()\n"
+    )
+    at = AppTest.from_string(script, default_timeout=60).run()
+    at.selectbox[0].set_value("arbeitslose").run()
+    at.session_state["seite"] = "karte"
+    at.query_params.clear()  # a page change in the sidebar starts without the other page's URL
+    at.run()
+    assert not at.exception
+    assert at.selectbox[0].value == "arbeitslose"

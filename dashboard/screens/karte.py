@@ -54,10 +54,10 @@ def render() -> None:
     left, middle, right = st.columns([1, 2, 1])
     with left:
         period = ui.query_choice("jahr", "Jahr bzw. Stichtag", periods, fmt_date)
-    scheme = middle.radio(
-        "Klasseneinteilung", list(charts.CLASS_SCHEMES), format_func=charts.CLASS_SCHEMES.__getitem__, horizontal=True
-    )
-    k = right.slider("Klassen", 3, 7, 5)
+    with middle:  # in the URL too: a shared link shows the same classes
+        scheme = ui.query_radio("einteilung", "Klasseneinteilung", list(charts.CLASS_SCHEMES), charts.CLASS_SCHEMES.__getitem__)
+    with right:
+        k = ui.query_slider("klassen", "Klassen", 3, 7, 5)
 
     view = views.indicator_map(indicator["indicator_id"], period, scheme, k, whole_land)
     drawn = set(view.frame["AGS"])  # the areas on the map (the view has read them already)
