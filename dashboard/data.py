@@ -250,6 +250,18 @@ def measurements_entered_since(since) -> pl.DataFrame:
     )
 
 
+def register_edits_since(since) -> pl.DataFrame:
+    """Change sets of the register since `since` other than single measurements (those are listed
+    one by one): funding bookings, imports, edits of measures and KPIs; not undone."""
+    return query(
+        "SELECT change_set, any_value(\"at\") AS \"at\", any_value(who) AS who, any_value(reason) AS reason, "
+        "list(DISTINCT entity ORDER BY entity) AS entities, count(*) AS n FROM raw.register_history "
+        "WHERE NOT undone AND \"at\"::DATE >= ? GROUP BY change_set "
+        "HAVING list(DISTINCT entity) <> ['measurements'] ORDER BY change_set DESC",
+        [since],
+    )
+
+
 def measurement_series() -> pl.DataFrame:
     return query("SELECT kpi, date, value FROM raw.register_measurements ORDER BY kpi, date")
 

@@ -49,15 +49,22 @@ def test_what_changed_lists_new_data_entries_milestones_and_funding(demo_env):
     key, version, measure = next(r for r in store.records("measures") if r[0] == "M04")
     store.apply([Change("measures", key, {**measure, "milestone": "Pilotamt", "milestone_due": date.today() - timedelta(days=1)},
                         version)], "smart.region@kreis.example", "Termin")  # fmt: skip
+    key, version, booking = store.records("funding_records")[0]
+    store.apply([Change("funding_records", key, {**booking, "amount": booking["amount"] + 1000}, version)],
+                "foerder@kreis.example", "Auszahlung gebucht")  # fmt: skip
     refresh(load_settings(), selected=[])
     at = page()
     text = texts(at)
     assert "Neue amtliche Daten:** Tabelle 12411-15i" in text  # imported today
+    # funding edits appear like measurements, with who and when
+    assert "Fördermittel gebucht:** Auszahlung gebucht – 1 Eintrag (Mittel) – von foerder@kreis.example" in text
+    assert "Register geändert:** Termin" in text
     assert "Messwert erfasst:** Nahversorgungspunkte in Dörfern: 11 Standorte" in text
     assert "smart.region@kreis.example" in text
     warnings = "\n".join(w.value for w in at.warning)
     assert "In den nächsten 14 Tagen:** Elektronischer Rechnungs-(freizeichnungs-)workflow – „Ausschreibung“" in warnings
-    assert "Fördermittel verzögert" in warnings
+    late = [w.value for w in at.warning if "Fördermittel verzögert" in w.value]
+    assert late and len(late) == len({w.split("**")[2].split(" – ")[0] for w in late})  # one line per programme
     assert any("Überfällig:** Einführung der elektronischen Akte (E-Akte) – „Pilotamt“" in e.value for e in at.error)
     fresh = at.dataframe[-1].value
     assert "Amtliche Statistik (IT.NRW, Landesdatenbank NRW)" in fresh["Quelle"].tolist()

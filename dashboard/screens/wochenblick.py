@@ -12,6 +12,9 @@ import streamlit as st
 
 from dashboard import charts, data, ui
 from pipelines.german import fmt_date, fmt_datetime, fmt_number, fmt_value
+from pipelines.register.model import ENTITIES
+
+FUNDING_ENTITIES = {"programmes", "allocations", "funding_records"}
 
 PERIODS = {7: "seit 7 Tagen", 14: "seit 14 Tagen", 30: "seit 30 Tagen", 90: "seit 90 Tagen"}
 
@@ -72,6 +75,15 @@ def _changes(since: date) -> None:
             f":material/edit: **Messwert erfasst:** {row['title']}: {fmt_value(row['value'], row['unit'])} "
             f"(zum {fmt_date(row['date'])}) – von {row['who']} am {fmt_datetime(row['at'])}"
         )
+    for row in data.register_edits_since(since).iter_rows(named=True):
+        found = True
+        sheets = ", ".join(ENTITIES[e].sheet for e in row["entities"] if e in ENTITIES)
+        money = set(row["entities"]) & FUNDING_ENTITIES
+        icon, what = (":material/euro:", "Fördermittel gebucht") if money else (":material/edit_note:", "Register geändert")
+        st.markdown(
+            f"{icon} **{what}:** {row['reason']} – {row['n']} Eintr{'ag' if row['n'] == 1 else 'äge'} ({sheets}) "
+            f"– von {row['who']} am {fmt_datetime(row['at'])}"
+        )
     measures = data.measures()
     if measures.height:
         open_ = measures.filter((pl.col("status") != "abgeschlossen") & pl.col("milestone_due").is_not_null())
@@ -84,11 +96,15 @@ def _changes(since: date) -> None:
             st.warning(f":material/event: **In den nächsten 14 Tagen:** {row['title']} – „{row['milestone']}“ am {fmt_date(row['milestone_due'])}")
     funding = data.funding()
     if funding.height:
-        for row in funding.filter(pl.col("plan_status").is_in(["verzoegert", "ueberzogen"])).iter_rows(named=True):
+        # one line per programme and finding, naming the towns (not a box per town); programmes
+        # that have ended have a final balance, no forecast to warn about
+        running = funding.filter(pl.col("programme_end").is_null() | (pl.col("programme_end") >= today))
+        off = running.filter(pl.col("plan_status").is_in(["verzoegert", "ueberzogen"]))
+        for (programme, status), rows in off.group_by("programme", "plan_status", maintain_order=True):
             found = True
-            what = "verzögert" if row["plan_status"] == "verzoegert" else "droht überzogen zu werden"
-            who = row["town_name"] if row["town_ags"] else "Programm gesamt"
-            st.warning(f":material/euro: **Fördermittel {what}:** {row['programme']} – {who}")
+            what = "verzögert" if status == "verzoegert" else "droht überzogen zu werden"
+            where = ", ".join(r["town_name"] if r["town_ags"] else "Programm gesamt" for r in rows.iter_rows(named=True))
+            st.warning(f":material/euro: **Fördermittel {what}:** {programme} – {where}")
     if not found:
         st.success(":material/check_circle: Keine neuen Daten, Meldungen oder fälligen Termine in diesem Zeitraum.")
 
