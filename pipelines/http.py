@@ -13,13 +13,12 @@ Proxies come from HTTPS_PROXY / HTTP_PROXY / NO_PROXY, as requests reads them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
-
 import errno
 import socket
 import threading
 import time
+from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import requests

@@ -12,12 +12,12 @@ from pathlib import Path
 from pipelines.catalogue import load_catalogue
 from pipelines.config import Settings
 from pipelines.errors import BuildError, ParseError, PartialSourceError, XRegionError
+from pipelines.http import UNREACHABLE
 from pipelines.progress import Reporter
 from pipelines.rawstore import RawStore
 from pipelines.register.store import RegisterStore
 from pipelines.sources import ImportMatch, Source, all_sources, register
 from pipelines.state import StateStore, refresh_lock
-from pipelines.http import UNREACHABLE
 from pipelines.warehouse import BuildReport, build_warehouse
 
 
