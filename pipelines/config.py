@@ -41,6 +41,7 @@ ENV_OVERRIDES = {
     "XREGION_REPORTS_DIR": "reports.dir",
     "XREGION_MAIL_HOST": "mail.host",
     "XREGION_MAIL_PORT": "mail.port",
+    "XREGION_MAIL_STARTTLS": "mail.starttls",
     "XREGION_MAIL_SENDER": "mail.sender",
     "XREGION_MAIL_USER": "mail.user",
     "XREGION_MAIL_PASSWORD": "mail.password",

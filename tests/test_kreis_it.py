@@ -75,10 +75,7 @@ def mail_env(env: dict, port: int, password: str = "richtig") -> dict:
 
 def _no_starttls(env: dict, tmp_path: Path) -> dict:
     """The local test server speaks plain SMTP; the shipped default is STARTTLS."""
-    config = tmp_path / "xregion-mail.toml"
-    config.write_text((PROJECT_ROOT / "xregion.toml").read_text(encoding="utf-8").replace("starttls = true", "starttls = false"),
-                      encoding="utf-8")  # fmt: skip
-    return {**env, "XREGION_CONFIG": str(config)}
+    return {**env, "XREGION_MAIL_STARTTLS": "false"}
 
 
 def test_a_report_goes_out_by_mail_with_both_files_and_the_stand_of_each_source(saved_report, smtp, tmp_path):
