@@ -7,7 +7,7 @@ built yet or the last build failed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from pipelines.checks import QuarantineEntry, QuarantineLog
 from pipelines.config import Settings
@@ -29,6 +29,8 @@ class SourceOverview:
     rows: int | None  # from the live warehouse; None when there is none
     release_cycle_days: int | None = None
     quarantined: list[QuarantineEntry] = field(default_factory=list)  # left out of the last build
+    # for a source kept on this machine (the register): when it was last changed
+    last_change: str | None = None
 
     @property
     def status_de(self) -> str:
@@ -39,12 +41,16 @@ class SourceOverview:
             return "Aktualisierung fehlgeschlagen – letzte Daten in Gebrauch"
         if self.state.partial or self.quarantined:
             return "teilweise aktualisiert"
-        return "aktualisiert" if self.state.last_success else "Daten vorhanden (eingelesen)"
+        return "aktualisiert" if self.state.last_success or self.last_change else "Daten vorhanden (eingelesen)"
 
     @property
     def last_success(self) -> str | None:
-        """The last successful refresh, or, without one, when the newest file came in (an import)."""
-        return self.state.last_success or max((f.fetched_at for f in self.files), default=None)
+        """The last successful refresh or, for the register, its last change, whichever is later;
+        without either, when the newest file came in (an import)."""
+        known = [t for t in (self.state.last_success, self.last_change) if t]
+        if known:
+            return max(known, key=_instant)
+        return max((f.fetched_at for f in self.files), default=None)
 
     @property
     def items(self) -> list[dict]:
@@ -69,7 +75,8 @@ class SourceOverview:
 
     @property
     def has_data(self) -> bool:
-        return bool(self.files)
+        """Files in the raw store, or rows in the warehouse (the register keeps no files)."""
+        return bool(self.files) or bool(self.rows)
 
     @property
     def data_stand(self) -> str | None:
@@ -130,9 +137,24 @@ def source_overview(
             rows=rows.get(s.name),
             release_cycle_days=s.release_cycle_days,
             quarantined=[e for e in quarantine if e.source == s.name],
+            last_change=None if s.online else _last_register_change(settings),
         )
         for s in (sources if sources is not None else all_sources())
     ]
+
+
+def _instant(text: str) -> datetime:
+    value = datetime.fromisoformat(text)
+    return value if value.tzinfo else value.astimezone()
+
+
+def _last_register_change(settings: Settings) -> str | None:
+    from pipelines.register.store import RegisterStore
+
+    if not settings.register_store.exists():
+        return None
+    newest = RegisterStore(settings.register_store).history(limit=1)
+    return newest[0]["at"] if newest else None
 
 
 def _rows_from_warehouse(settings: Settings) -> dict[str, int]:

@@ -267,3 +267,26 @@ def test_the_verlauf_speaks_german_values_and_names(register_env):
     change = at.dataframe[-1].value
     assert change["Alt"].tolist() == ["60.000 €"] and change["Neu"].tolist() == ["5.600.000 €"]
     assert "Förderprogramm Test (P1)" not in change["Feld"].tolist() and change["Feld"].tolist() == ["Betrag (€)"]
+
+
+def test_status_texts_agree_for_the_register_and_move_after_an_edit(register_env):
+    """No "noch keine Daten" beside rows; "Zuletzt aktualisiert" follows the last edit."""
+    import time
+
+    from pipelines.refresh import refresh
+    from pipelines.register.store import Change
+    from pipelines.status import source_overview
+
+    def register_row():
+        return next(s for s in source_overview(load_settings()) if s.name == "register")
+
+    before = register_row()
+    assert before.rows and before.status_de == "aktualisiert" and before.last_success_de != "noch nie"
+    time.sleep(1.1)  # the status shows minutes; the stored time has seconds
+    store = RegisterStore(load_settings().register_store)
+    (key, version, record), = store.records("measurements")
+    store.apply([Change("measurements", key, {**record, "value": 7}, version)], "anna", "Korrektur")
+    refresh(load_settings(), selected=[])
+    after = register_row()
+    assert after.last_success > before.last_success and after.status_de == "aktualisiert"
+    assert after.as_json()["ok"] is True
