@@ -347,6 +347,42 @@ def funding_timeline(timeline: pl.DataFrame, meta: ChartMeta, budget: float | No
     return _finish(alt.layer(*layers), meta, "container", 300)
 
 
+MEASURE_STATUSES = ["nicht begonnen", "Planung", "Umsetzung", "pausiert", "abgeschlossen"]
+MEASURE_COLOURS = ["#bdbdbd", "#9ecae1", "#2171b5", "#fd8d3c", "#31a354"]
+
+
+def measures_timeline(frame: pl.DataFrame, today, meta: ChartMeta) -> alt.TopLevelMixin:
+    """All measures as bars from start to end, grouped by Handlungsfeld, coloured by status, the
+    next milestone as a diamond (red when overdue), today as a rule. frame: marts.measures."""
+    rows = frame.sort("handlungsfeld_position", "start_date", "title").with_columns(
+        pl.format("{} · {}", pl.col("handlungsfeld"), pl.col("title")).alias("zeile"),
+        pl.col("milestone_overdue").fill_null(False).alias("overdue"),
+    )  # fmt: skip
+    order = rows["zeile"].to_list()
+    y = alt.Y("zeile:N", title=None, sort=order, axis=alt.Axis(labelLimit=420, labelOverlap=False))
+    tooltip = [alt.Tooltip("title:N", title="Maßnahme"), alt.Tooltip("handlungsfeld:N", title="Handlungsfeld"),
+               alt.Tooltip("status:N", title="Status"), alt.Tooltip("start_date:T", title="Beginn", format="%d.%m.%Y"),
+               alt.Tooltip("end_date:T", title="Ende", format="%d.%m.%Y"), alt.Tooltip("town_names:N", title="Städte")]  # fmt: skip
+    bars = alt.Chart(rows.filter(pl.col("start_date").is_not_null())).mark_bar(height=14, cornerRadius=2).encode(
+        x=alt.X("start_date:T", title=None, scale=alt.Scale(nice="year"),
+                axis=alt.Axis(format="%Y", tickCount=YEARS, labelAngle=0)),
+        x2="end_date:T", y=y,
+        color=alt.Color("status:N", title="Status", scale=alt.Scale(domain=MEASURE_STATUSES, range=MEASURE_COLOURS)),
+        tooltip=tooltip,
+    )  # fmt: skip
+    milestones = alt.Chart(rows.filter(pl.col("milestone_due").is_not_null())).mark_point(
+        shape="diamond", size=120, filled=True, stroke="#ffffff", strokeWidth=1
+    ).encode(
+        x="milestone_due:T", y=y,
+        color=alt.condition("datum.overdue", alt.value("#c00000"), alt.value("#000000")),
+        tooltip=[alt.Tooltip("title:N", title="Maßnahme"), alt.Tooltip("milestone:N", title="Meilenstein"),
+                 alt.Tooltip("milestone_due:T", title="fällig", format="%d.%m.%Y")],
+    )  # fmt: skip
+    now = alt.Chart(pl.DataFrame({"heute": [today]})).mark_rule(color="#c00000", strokeDash=[4, 3]).encode(x="heute:T")
+    height = max(160, 24 * rows.height)
+    return _finish(alt.layer(bars, milestones, now), meta, "container", height)
+
+
 # --- Nahversorgung ------------------------------------------------------------------------------
 
 SUPPLY_COLOURS = {"Vollsortiment": "#084594", "Lebensmittelhandwerk": "#b15928", "Ergänzung": "#6a3d9a",

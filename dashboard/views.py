@@ -238,6 +238,24 @@ def kpi_history(kpi_id: str) -> View:
 
 
 @per_build
+def measures_timeline() -> View:
+    measures = data.measures()
+    if not measures.height:
+        raise ViewUnavailable("Noch keine Maßnahmen im Projektregister.")
+    as_of = measures["as_of"][0]
+    meta = charts.ChartMeta(
+        title="Maßnahmen im Zeitplan", subtitle=f"{region_label()} · alle Handlungsfelder · Stand {fmt_date(as_of)}",
+        unit="", source=REGISTER_SOURCE, licence=REGISTER_LICENCE, data_stand=as_of, region=region_label(),
+    )  # fmt: skip
+    frame = measures.sort("handlungsfeld_position", "start_date").select(
+        pl.col("handlungsfeld").alias("Handlungsfeld"), pl.col("title").alias("Maßnahme"), pl.col("status").alias("Status"),
+        pl.col("start_date").alias("Beginn"), pl.col("end_date").alias("Ende"), pl.col("milestone").alias("Nächster Meilenstein"),
+        pl.col("milestone_due").alias("fällig am"), pl.col("town_names").alias("Städte"),
+    )  # fmt: skip
+    return View("massnahmen_zeitplan", {}, charts.measures_timeline(measures, as_of, meta), meta, frame)
+
+
+@per_build
 def funding(programme_id: str, town_ags: str | None = None) -> View:
     rows = data.funding().filter(pl.col("programme_id") == programme_id)
     total = rows.filter(pl.col("town_ags").is_null() if town_ags is None else pl.col("town_ags") == town_ags)
@@ -286,10 +304,10 @@ def supply_map(distance_m: int = 1000, full_range: bool = True, extra: dict | No
 
 
 BUILDERS = {"indikator_verlauf": indicator_series, "indikator_rangfolge": indicator_ranking, "indikator_karte": indicator_map,
-            "kennzahl_verlauf": kpi_history, "foerdermittel_verlauf": funding,
+            "kennzahl_verlauf": kpi_history, "foerdermittel_verlauf": funding, "massnahmen_zeitplan": measures_timeline,
             "nahversorgung_karte": supply_map}  # fmt: skip
 TITLES = {"indikator_verlauf": "Zeitreihe", "indikator_rangfolge": "Rangfolge", "indikator_karte": "Karte",
-          "kennzahl_verlauf": "Kennzahl", "foerdermittel_verlauf": "Fördermittel",
+          "kennzahl_verlauf": "Kennzahl", "foerdermittel_verlauf": "Fördermittel", "massnahmen_zeitplan": "Zeitplan",
           "nahversorgung_karte": "Nahversorgung"}  # fmt: skip
 
 

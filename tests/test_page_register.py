@@ -290,3 +290,18 @@ def test_status_texts_agree_for_the_register_and_move_after_an_edit(register_env
     after = register_row()
     assert after.last_success > before.last_success and after.status_de == "aktualisiert"
     assert after.as_json()["ok"] is True
+
+
+def test_a_timeline_of_all_measures_with_status_and_milestones(register_env):
+    from dashboard import export, views
+
+    view = views.measures_timeline()
+    assert view.frame.columns[:3] == ["Handlungsfeld", "Maßnahme", "Status"] and view.frame.height >= 1
+    svg = export.svg(export.printable(view.chart, view.meta))
+    first = view.frame.row(0, named=True)
+    assert f"{first['Handlungsfeld']} · {first['Maßnahme']}" in svg  # one row per measure, named by field and title
+    assert "Maßnahmen im Zeitplan" in svg and "Projektregister des Kreises" in svg
+    assert 'fill="#c00000"' in svg  # the overdue milestone (30.06.2025) in red, and today's rule
+    at = page("handlungsfelder")
+    assert not at.exception and "Zeitplan aller Maßnahmen" in texts(at)
+    assert views.build("massnahmen_zeitplan", {}).name == "massnahmen_zeitplan"  # can go into a report

@@ -101,6 +101,10 @@ def render() -> None:
         "(„auf Kurs“ ab 95 % des erwarteten Fortschritts). Bewertung zum "
         f"{fmt_date(measures['as_of'][0]) if measures.height else '–'}."
     )
+    if measures.height:
+        st.subheader("Zeitplan aller Maßnahmen")
+        ui.show_view(views.measures_timeline(), key="zeitplan")
+        st.caption("Balken: Laufzeit, Farbe: Status; Raute: nächster Meilenstein (rot: überfällig); rote Linie: heute.")
     for field in fields.iter_rows(named=True):
         _field_section(field, measures, kpis)
     if measures.height:
