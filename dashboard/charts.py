@@ -314,9 +314,9 @@ def kpi_history(history: pl.DataFrame, path: pl.DataFrame, meta: ChartMeta, heig
     )  # fmt: skip
     layers = [line]
     if path.height:
-        end = path.sort("date").tail(1).with_columns(
-            pl.format("Ziel {} {} ({})", pl.col("value").round(2).cast(pl.String).str.replace(".", ",", literal=True).str.replace(",0$", ""),
-                      pl.lit(meta.unit), pl.col("date").dt.year().cast(pl.String)).alias("label"))  # fmt: skip
+        target = path.sort("date").row(-1, named=True)
+        label = f"Ziel {fmt_number(target['value'], 0 if fmt == ',.0f' else 1)} {meta.unit} ({target['date'].year})"
+        end = pl.DataFrame({"date": [target["date"]], "value": [target["value"]], "label": [label]})
         layers.append(alt.Chart(end).mark_text(align="right", dx=-6, dy=-10, color="#555555", fontSize=12)
                       .encode(x="date:T", y="value:Q", text="label:N"))  # fmt: skip
     return _finish(alt.layer(*layers), meta, "container", height)

@@ -46,13 +46,7 @@ def reports_dir() -> Path:
 
 
 def save(report: Report) -> Path:
-    directory = reports_dir()
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{report.slug}.json"
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(asdict(report), ensure_ascii=False, indent=2), encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return _write_report(report, reports_dir() / f"{report.slug}.json")
 
 
 def saved() -> list[str]:
@@ -67,8 +61,7 @@ def load(slug: str) -> Report:
         raise XRegionError(f"Den Bericht „{slug[:80]}“ gibt es nicht.", f"Gespeicherte Berichte: {', '.join(saved()) or 'keine'}.")
     path = reports_dir() / f"{slug}.json"
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-        return Report(raw["title"], raw.get("notes", ""), [Item(**i) for i in raw.get("items", [])])
+        return _read_report(path)
     except (json.JSONDecodeError, KeyError, TypeError) as exc:
         raise XRegionError(f"Die Berichtsdatei „{slug}“ ist beschädigt ({type(exc).__name__}).",
                            "Den Bericht neu zusammenstellen und speichern.") from None
@@ -80,10 +73,23 @@ def _draft_path(owner: str) -> Path:
     return data.settings().state_dir / "berichtsentwuerfe" / f"{digest}.json"
 
 
+def _read_report(path: Path) -> Report:
+    """A report as `save` and `keep_draft` write it (raises on a missing or damaged file)."""
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    return Report(raw["title"], raw.get("notes", ""), [Item(**i) for i in raw.get("items", [])])
+
+
+def _write_report(report: Report, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(asdict(report), ensure_ascii=False, indent=2), encoding="utf-8")
+    tmp.replace(path)  # atomic: a reader never sees half a report
+    return path
+
+
 def _load_draft(owner: str) -> Report | None:
     try:
-        raw = json.loads(_draft_path(owner).read_text(encoding="utf-8"))
-        return Report(raw["title"], raw.get("notes", ""), [Item(**i) for i in raw.get("items", [])])
+        return _read_report(_draft_path(owner))
     except (FileNotFoundError, json.JSONDecodeError, KeyError, TypeError):
         return None  # no draft (or an unreadable one): start a new one
 
@@ -97,13 +103,8 @@ def draft(state, owner: str) -> Report:
 
 
 def keep_draft(state, owner: str) -> None:
-    if DRAFT not in state:
-        return
-    path = _draft_path(owner)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(asdict(state[DRAFT]), ensure_ascii=False, indent=2), encoding="utf-8")
-    tmp.replace(path)
+    if DRAFT in state:
+        _write_report(state[DRAFT], _draft_path(owner))
 
 
 def draft_add(state, view: views.View, owner: str) -> None:

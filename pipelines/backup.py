@@ -118,8 +118,9 @@ def last_backup(settings: Settings) -> dict | None:
         return None
 
 
-def backup_age_days(settings: Settings, now: datetime | None = None) -> float | None:
-    last = last_backup(settings)
+def backup_age_days(settings: Settings, now: datetime | None = None, last: dict | None = None) -> float | None:
+    """Days since the last backup (`last`: the record of `last_backup`, when already read)."""
+    last = last or last_backup(settings)
     if not last:
         return None
     at = datetime.fromisoformat(last["at"])
@@ -133,7 +134,7 @@ def _read(archive_path: Path) -> tuple[dict, dict[str, bytes]]:
         raise BackupError(f"Die Sicherung {archive_path} gibt es nicht.", "Pfad prüfen.")
     sidecar = archive_path.with_name(name + ".sha256")
     if sidecar.exists():
-        expected = sidecar.read_text(encoding="utf-8").split()[0] if sidecar.read_text(encoding="utf-8").strip() else ""
+        expected = (sidecar.read_text(encoding="utf-8").split() or [""])[0]
         if expected != _sha256(archive_path.read_bytes()):
             raise BackupError(f"Die Sicherung {name} ist beschädigt: die Prüfsumme stimmt nicht mit {sidecar.name} überein.",
                               "Eine andere Sicherung nehmen; diese ist nach dem Schreiben verändert worden.")  # fmt: skip

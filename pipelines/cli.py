@@ -282,7 +282,7 @@ def doctor(
     out = Console()
     for check in checks:
         colour = "green" if check.ok else "red"
-        out.print(Text.assemble((("✓" if check.ok else "✗"), colour), " " + check.line()[2:]))
+        out.print(Text.assemble((("✓" if check.ok else "✗"), colour), " " + check.text))
     failed = sum(not c.ok for c in checks)
     out.print(f"{len(checks) - failed} von {len(checks)} Prüfungen in Ordnung.")
     if failed:

@@ -26,8 +26,12 @@ class Check:
     detail: str
     hint: str = ""
 
+    @property
+    def text(self) -> str:
+        return f"{self.name}: {self.detail}" + (f" – {self.hint}" if self.hint and not self.ok else "")
+
     def line(self) -> str:
-        return f"{'✓' if self.ok else '✗'} {self.name}: {self.detail}" + (f" – {self.hint}" if self.hint and not self.ok else "")
+        return f"{'✓' if self.ok else '✗'} {self.text}"
 
 
 def source_urls(settings: Settings) -> list[tuple[str, str]]:
@@ -123,10 +127,10 @@ def _spatial() -> Check:
 def _backup(settings: Settings) -> Check:
     from pipelines.backup import backup_age_days, last_backup
 
-    age = backup_age_days(settings)
-    if age is None:
-        return Check("Letzte Sicherung", False, "noch keine", "`xregion backup` einrichten (wöchentlicher Timer in deploy/)")
     last = last_backup(settings)
+    if last is None:
+        return Check("Letzte Sicherung", False, "noch keine", "`xregion backup` einrichten (wöchentlicher Timer in deploy/)")
+    age = backup_age_days(settings, last=last)
     ok = age <= settings.backup.warn_after_days
     return Check("Letzte Sicherung", ok, f"{fmt_datetime(last['at'])} ({fmt_number(age, 0)} Tage alt): {last['path']}",
                  f"älter als {settings.backup.warn_after_days} Tage – `xregion backup` ausführen")  # fmt: skip

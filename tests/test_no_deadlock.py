@@ -9,7 +9,6 @@ from __future__ import annotations
 import ast
 import threading
 
-import pytest
 
 from pipelines import PROJECT_ROOT
 from tests.support.st_client import Session, exceptions, healthy, served

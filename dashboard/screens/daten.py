@@ -162,13 +162,14 @@ def _backup_notice() -> None:
     from pipelines.backup import backup_age_days, last_backup
 
     settings = data.settings()
-    age = backup_age_days(settings)
+    last = last_backup(settings)
     days = settings.backup.warn_after_days
-    if age is None:
-        st.warning(f"**Sicherung:** Noch keine Sicherung des Registers. `xregion backup` sichert Register, Berichte und "
-                   f"Konfiguration (wöchentlich per Timer, siehe README „Betrieb im Kreis“).")  # fmt: skip
+    if last is None:
+        st.warning("**Sicherung:** Noch keine Sicherung des Registers. `xregion backup` sichert Register, Berichte und "
+                   "Konfiguration (wöchentlich per Timer, siehe README „Betrieb im Kreis“).")  # fmt: skip
         return
-    text = f"**Letzte Sicherung:** {fmt_datetime(last_backup(settings)['at'])} ({fmt_number(age, 0)} Tage alt)"
+    age = backup_age_days(settings, last=last)
+    text = f"**Letzte Sicherung:** {fmt_datetime(last['at'])} ({fmt_number(age, 0)} Tage alt)"
     if age > days:
         st.warning(f"{text} – älter als {days} Tage. Bitte `xregion backup` ausführen.")
     else:
