@@ -8,14 +8,16 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import auth
-from dashboard.screens import daten, foerdermittel, handlungsfelder, indikatoren, karte, nahversorgung, praesentation, verwaltung, wochenblick
+from dashboard import accessibility, auth
+from dashboard.screens import barrierefreiheit, daten, foerdermittel, handlungsfelder, indikatoren, karte, nahversorgung, praesentation, verwaltung, wochenblick
 
 st.set_page_config(page_title="XRegion Monitor", page_icon=str(Path(__file__).parent / "assets" / "favicon.png"), layout="wide")
 
 pages = {
     "Überblick": [
-        st.Page(wochenblick.render, title="Wochenblick", icon=":material/calendar_month:", url_path="wochenblick", default=True),
+        st.Page(wochenblick.render, title="Wochenblick", icon=":material/calendar_month:", url_path="start", default=True),
+        # the start page is served at "/"; a bookmark or link to /wochenblick opens it too
+        st.Page(wochenblick.render, title="Wochenblick", url_path="wochenblick", visibility="hidden"),
     ],
     "Statistik": [
         st.Page(indikatoren.render, title="Indikatoren", icon=":material/show_chart:", url_path="indikatoren"),
@@ -32,9 +34,11 @@ pages = {
     "System": [
         st.Page(verwaltung.render, title="Verwaltung", icon=":material/edit_note:", url_path="verwaltung"),
         st.Page(daten.render, title="Daten", icon=":material/database:", url_path="daten"),
+        st.Page(barrierefreiheit.render, title="Barrierefreiheit", icon=":material/accessibility:", url_path="barrierefreiheit"),
     ],
 }
 
+accessibility.page_chrome()
 if auth.sign_in_gate():
     auth.sidebar_identity()
     st.navigation(pages).run()

@@ -266,7 +266,7 @@ def _choropleth_frame(selectable: bool, with_outline: bool, with_labels: bool, w
     layers = [areas]
     if with_outline:
         layers.append(
-            alt.Chart(alt.NamedData(name="umriss", format=topojson)).mark_geoshape(filled=False, stroke="#000000", strokeWidth=2.2)
+            alt.Chart(alt.NamedData(name="umriss", format=topojson)).mark_geoshape(filled=False, stroke="#000000", strokeWidth=2.2, aria=False)
         )
     if with_labels:
         # the name twice: a white halo under dark text, readable on light and dark classes
@@ -394,7 +394,7 @@ def supply_map(towns: list[dict], cells: pl.DataFrame, points: pl.DataFrame, met
     """Town borders, the population grid coloured by distance to the nearest supply point, and
     the supply points by category (shape: where the point comes from)."""
     layers = [
-        alt.Chart(alt.Data(values=towns)).mark_geoshape(fill="#f7f7f7", stroke="#555555", strokeWidth=1),
+        alt.Chart(alt.Data(values=towns)).mark_geoshape(fill="#f7f7f7", stroke="#555555", strokeWidth=1, aria=False),
         alt.Chart(cells).mark_square(size=14, opacity=0.8).encode(
             longitude="lon:Q", latitude="lat:Q",
             color=alt.Color("distance:Q", title="Entfernung (m)", scale=alt.Scale(scheme="orangered", domain=[0, 3000], clamp=True)),

@@ -9,7 +9,7 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.views import region_label  # noqa: F401  (pages call ui.region_label)
-from pipelines.german import fmt_datetime, slug
+from pipelines.german import fmt_date, fmt_datetime, fmt_number, slug
 
 # marts.indicators.status in the words of the pages
 INDICATOR_STATUS_DE = {
@@ -98,6 +98,9 @@ DEMO_NOTICE = (
 
 
 def page_header(title: str, subtitle: str | None = None) -> None:
+    from dashboard.accessibility import document_title
+
+    st.set_page_config(page_title=document_title(title))
     st.title(title)
     st.caption(subtitle or region_label())
     if data.warehouse_exists() and data.is_demo():
@@ -154,12 +157,39 @@ def show_view(view, key: str | None = None, on_select: bool = False):
         "XLSX", lambda: downloads.xlsx(frame, meta=view.meta), f"{name}.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"xlsx_{key}",
     )  # fmt: skip
+    with st.expander("Daten als Tabelle", icon=":material/table:"):
+        st.caption(view.description)
+        st.dataframe(german_table(view.frame), hide_index=True, width="stretch")
     if cols[5].button("Zum Bericht hinzufügen", key=f"report_{key}", icon=":material/playlist_add:"):
         from dashboard import auth
 
         reports.draft_add(st.session_state, view, auth.owner())
         st.toast(f"„{view.meta.title}“ ist im Bericht (Seite Präsentation).")
     return event
+
+
+def german_table(frame: pl.DataFrame) -> pl.DataFrame:
+    """A frame for reading on screen: numbers the German way ("1.234,5"), dates as 31.12.2024, an
+    empty cell instead of "None". Whole-number columns without decimals, others with up to two."""
+    formats: dict[str, Callable[[object], str]] = {}
+    for name, dtype in frame.schema.items():
+        if dtype.is_integer():
+            formats[name] = lambda v: fmt_number(v, 0, missing="")
+        elif dtype.is_float():
+            whole = bool((frame[name].drop_nulls() % 1 == 0).all())
+            formats[name] = (lambda v: fmt_number(v, 0, missing="")) if whole else _two_decimals
+        elif dtype == pl.Date:
+            formats[name] = lambda v: fmt_date(v, missing="")
+        elif dtype == pl.Datetime:
+            formats[name] = lambda v: fmt_datetime(v, missing="")
+        elif dtype == pl.Boolean:
+            formats[name] = lambda v: "" if v is None else ("ja" if v else "nein")
+    return formatted(frame, formats).with_columns(pl.col(pl.String).fill_null(""))
+
+
+def _two_decimals(value) -> str:
+    text = fmt_number(value, 2, missing="")
+    return text[:-3] if text.endswith(",00") else text
 
 
 def formatted(frame: pl.DataFrame, formats: dict[str, Callable[[object], str]]) -> pl.DataFrame:

@@ -17,7 +17,7 @@ import altair as alt
 import polars as pl
 
 from dashboard import charts, data
-from pipelines.german import fmt_date, fmt_number
+from pipelines.german import fmt_date, fmt_number, fmt_value
 
 
 class ViewUnavailable(Exception):
@@ -32,6 +32,13 @@ class View:
     meta: charts.ChartMeta
     frame: pl.DataFrame  # the data behind the chart, for CSV/XLSX
     classes: charts.Classes | None = None  # maps: the class scheme (areas without value have none)
+    summary: str = ""  # one sentence in plain German: what the chart shows (its text alternative)
+
+    @property
+    def description(self) -> str:
+        """The chart's text alternative: its title and the one-sentence summary (screen readers
+        read it as the chart's label; it also goes beside images in reports)."""
+        return f"{self.meta.title}. {self.summary}".strip()
 
     @functools.cached_property
     def spec(self) -> dict:
@@ -41,10 +48,14 @@ class View:
         Streamlit's own conversion (private in streamlit 1.67, pinned in pyproject; the browser
         tests draw every chart through it)."""
         if isinstance(self.chart, dict):
-            return self.chart
-        from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
+            spec = dict(self.chart)
+        else:
+            from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
 
-        return _convert_altair_to_vega_lite_spec(self.chart)
+            spec = _convert_altair_to_vega_lite_spec(self.chart)
+        # Vega puts the top-level description on the drawing as its ARIA label
+        spec["description"] = self.description
+        return spec
 
 
 def per_build(builder: Callable[..., View]) -> Callable[..., View]:
@@ -120,7 +131,11 @@ def indicator_series(indicator_id: str, towns: list[str], comparison: list[str])
         pl.col("value").alias(f"Wert ({indicator['unit']})"), pl.col("series_break").alias("Reihe"),
     )  # fmt: skip
     params = {"indicator_id": indicator_id, "towns": towns, "comparison": comparison}
-    return View("indikator_verlauf", params, charts.time_series(values, meta), meta, frame)
+    last = values.filter(pl.col("period") == pl.col("period").max().over("ags"))
+    summary = "Letzte Werte: " + "; ".join(
+        f"{r['region']} {fmt_value(r['value'], indicator['unit'])} ({fmt_date(r['period'])})" for r in last.iter_rows(named=True)
+    ) + "."
+    return View("indikator_verlauf", params, charts.time_series(values, meta), meta, frame, summary=summary)
 
 
 @per_build
@@ -149,7 +164,22 @@ def indicator_ranking(indicator_id: str, period: str | date | None = None) -> Vi
     frame = ranked.select(pl.col("rank").alias("Rang"), pl.col("region").alias("Stadt"),
                           pl.col("value").alias(f"Wert ({indicator['unit']})"))  # fmt: skip
     params = {"indicator_id": indicator_id, "period": chosen.isoformat()}
-    return View("indikator_rangfolge", params, charts.ranking(ranked, meta, indicator["direction"]), meta, frame)
+    summary = _ranking_sentence(ranked, indicator["unit"], "Städten und Gemeinden")
+    chart = charts.ranking(ranked, meta, indicator["direction"])
+    return View("indikator_rangfolge", params, chart, meta, frame, summary=summary)
+
+
+def _ranking_sentence(ranked: pl.DataFrame, unit: str, of_what: str) -> str:
+    """ "Rang 1 von 10: Höxter (28.166 Personen); Rang 10: Nieheim (6.000 Personen)." """
+    valued = ranked.filter(pl.col("value").is_not_null())
+    if not valued.height:
+        return "Keine Werte."
+    first, last = valued.row(0, named=True), valued.row(valued.height - 1, named=True)
+    region = "region" if "region" in valued.columns else "name"
+    text = f"Rang 1 von {valued.height} {of_what}: {first[region]} ({fmt_value(first['value'], unit)})"
+    if valued.height > 1:
+        text += f"; Rang {last['rank']}: {last[region]} ({fmt_value(last['value'], unit)})"
+    return text + "."
 
 
 @per_build
@@ -206,7 +236,14 @@ def indicator_map(
     # 396 names would cover the map of the Land; the towns of a Kreis are named (also in every export)
     labels = None if whole_land else shapes.labels
     chart = charts.choropleth(areas.with_properties(properties), classes, meta, outline=outline, labels=labels)
-    return View("indikator_karte", params, chart, meta, frame, classes)
+    named = current.with_columns(pl.col("ags").replace_strict(names, default=pl.col("ags")).alias("region"))
+    summary = f"Karte der {len(areas.keys)} Gemeinden, eingefärbt nach Klassen. " + _ranking_sentence(
+        named, indicator["unit"], "Gemeinden"
+    )
+    missing = sum(1 for a in areas.keys if a not in by_ags)
+    if missing:
+        summary += f" Ohne Angabe: {missing}."
+    return View("indikator_karte", params, chart, meta, frame, classes, summary=summary)
 
 
 REGISTER_SOURCE = "Projektregister des Kreises"
@@ -234,7 +271,12 @@ def kpi_history(kpi_id: str) -> View:
     )  # fmt: skip
     frame = history.select(pl.col("date").alias("Datum"), pl.col("value").alias(f"Wert ({kpi['unit']})"),
                            pl.col("source").alias("Quelle / Bemerkung"))  # fmt: skip
-    return View("kennzahl_verlauf", {"kpi_id": kpi_id}, charts.kpi_history(history, path, meta), meta, frame)
+    latest = history.sort("date").row(history.height - 1, named=True)
+    summary = f"Letzter Messwert am {fmt_date(latest['date'])}: {fmt_value(latest['value'], kpi['unit'])}; {kpi['status_label']}"
+    if kpi["target_value"] is not None:
+        summary += f"; Ziel {fmt_value(kpi['target_value'], kpi['unit'])} bis {kpi['target_year']}"
+    chart = charts.kpi_history(history, path, meta)
+    return View("kennzahl_verlauf", {"kpi_id": kpi_id}, chart, meta, frame, summary=summary + ".")
 
 
 @per_build
@@ -252,7 +294,12 @@ def measures_timeline() -> View:
         pl.col("start_date").alias("Beginn"), pl.col("end_date").alias("Ende"), pl.col("milestone").alias("Nächster Meilenstein"),
         pl.col("milestone_due").alias("fällig am"), pl.col("town_names").alias("Städte"),
     )  # fmt: skip
-    return View("massnahmen_zeitplan", {}, charts.measures_timeline(measures, as_of, meta), meta, frame)
+    counts = measures.group_by("status").len().sort("len", descending=True)
+    summary = f"{measures.height} Maßnahmen: " + ", ".join(f"{n} {status}" for status, n in counts.iter_rows()) + "."
+    if overdue := int(measures["milestone_overdue"].fill_null(False).sum()):
+        summary += f" Überfällige Meilensteine: {overdue}."
+    chart = charts.measures_timeline(measures, as_of, meta)
+    return View("massnahmen_zeitplan", {}, chart, meta, frame, summary=summary)
 
 
 @per_build
@@ -275,7 +322,13 @@ def funding(programme_id: str, town_ags: str | None = None) -> View:
     frame = timeline.select(pl.col("date").alias("Datum"), pl.col("committed").alias("Bewilligt (€)"),
                             pl.col("called").alias("Abgerufen (€)"), pl.col("spent").alias("Ausgegeben (€)"))  # fmt: skip
     params = {"programme_id": programme_id, "town_ags": town_ags}
-    return View("foerdermittel_verlauf", params, charts.funding_timeline(timeline, meta, budget), meta, frame)
+    now = timeline.sort("date").row(timeline.height - 1, named=True)
+    summary = (f"Stand {fmt_date(now['date'])}: bewilligt {fmt_number(now['committed'])} €, abgerufen {fmt_number(now['called'])} €, "
+               f"ausgegeben {fmt_number(now['spent'])} €")  # fmt: skip
+    if budget is not None:
+        summary += f" von {fmt_number(budget)} €"
+    chart = charts.funding_timeline(timeline, meta, budget)
+    return View("foerdermittel_verlauf", params, chart, meta, frame, summary=summary + ".")
 
 
 @per_build
@@ -300,7 +353,10 @@ def supply_map(distance_m: int = 1000, full_range: bool = True, extra: dict | No
                           pl.col("origin").alias("Quelle"), pl.col("lat").alias("Breite"), pl.col("lon").alias("Länge"))  # fmt: skip
     params = {"distance_m": distance_m, "full_range": full_range}
     shown = points.select("lon", "lat", "name", "category", "origin", "town")
-    return View("nahversorgung_karte", params, charts.supply_map(shapes, cells, shown, meta, extra), meta, frame)
+    summary = (f"Karte mit {fmt_number(points.height)} Versorgungspunkten und {fmt_number(cells.height)} bewohnten Rasterzellen; "
+               "die Farbe einer Zelle zeigt die Luftlinie zum nächsten Punkt.")  # fmt: skip
+    chart = charts.supply_map(shapes, cells, shown, meta, extra)
+    return View("nahversorgung_karte", params, chart, meta, frame, summary=summary)
 
 
 BUILDERS = {"indikator_verlauf": indicator_series, "indikator_rangfolge": indicator_ranking, "indikator_karte": indicator_map,

@@ -46,6 +46,7 @@ ENV_OVERRIDES = {
     "XREGION_MAIL_USER": "mail.user",
     "XREGION_MAIL_PASSWORD": "mail.password",
     "XREGION_BACKUP_DIR": "backup.dir",
+    "XREGION_A11Y_CONTACT": "accessibility.contact_email",
 }
 SECRET_KEYS = ("XREGION_ITNRW_USER", "XREGION_ITNRW_PASSWORD", "XREGION_MAIL_USER", "XREGION_MAIL_PASSWORD")
 
@@ -124,6 +125,19 @@ class MailSettings(BaseModel):
     timeout_s: float = 30.0
 
 
+class AccessibilitySettings(BaseModel):
+    """For the Erklärung zur Barrierefreiheit (BITV NRW): who takes feedback, who enforces."""
+
+    contact_name: str = "Stabsstelle Smart Region des Kreises"
+    contact_email: str | None = None  # XREGION_A11Y_CONTACT; without it the page asks to set one
+    contact_phone: str | None = None
+    enforcement: str = (
+        "Ombudsstelle für barrierefreie Informationstechnik des Landes Nordrhein-Westfalen "
+        "(bei der oder dem Beauftragten der Landesregierung für Menschen mit Behinderung)"
+    )
+    statement_date: str = "02.12.2026"  # when the statement was last reviewed (German date)
+
+
 class BackupSettings(BaseModel):
     dir: Path = Path("data/backup")  # where `xregion backup` writes when no directory is given
     warn_after_days: int = 7
@@ -200,6 +214,7 @@ class Settings(BaseModel):
     reports: ReportSettings = ReportSettings()
     mail: MailSettings = MailSettings()
     backup: BackupSettings = BackupSettings()
+    accessibility: AccessibilitySettings = AccessibilitySettings()
 
     @property
     def db_path(self) -> Path:

@@ -28,7 +28,7 @@ def run_page(module: str, function: str) -> AppTest:
 
 
 def texts(at: AppTest) -> str:
-    parts = [e.value for kind in ("markdown", "info", "error", "caption", "title", "subheader") for e in getattr(at, kind)]
+    parts = [e.value for kind in ("markdown", "info", "error", "caption", "title", "header", "subheader") for e in getattr(at, kind)]
     return "\n".join(str(p) for p in parts)
 
 

@@ -7,49 +7,17 @@ import io
 import json
 import zipfile
 
-import duckdb
 import pytest
 
 from pipelines.errors import ParseError
-from pipelines.duck import connect_readonly
 from pipelines.refresh import import_files, refresh
 from pipelines.sources import bkg, osm, zensus
-from pipelines.duck import load_spatial
 from tests.support.warehouse import rows
 from tests.support import geo
+from tests.support.supply import centre_3035, grid_csv, node, overpass_json, to_wgs84
 from tests.support.fake_server import Reply
 
 OVERPASS = "/api/interpreter"
-
-
-def to_wgs84(x: float, y: float) -> tuple[float, float]:
-    con = duckdb.connect()
-    load_spatial(con)
-    lon, lat = con.execute(
-        "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_Transform(ST_Point(?, ?), 'EPSG:3035', 'EPSG:4326', always_xy := true) AS p)",
-        [x, y],
-    ).fetchone()
-    return lon, lat
-
-
-def centre_3035(settings, ags: str) -> tuple[float, float]:
-    con = connect_readonly(settings.db_path)
-    try:
-        return con.execute(
-            "SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_Transform(ST_Centroid(geometry), 'EPSG:4326', 'EPSG:3035', "
-            "always_xy := true) AS c FROM marts.regions WHERE ags = ?)",
-            [ags],
-        ).fetchone()
-    finally:
-        con.close()
-
-
-def overpass_json(elements: list[dict]) -> bytes:
-    return json.dumps({"version": 0.6, "osm3s": {"timestamp_osm_base": "2026-11-20T10:00:00Z"}, "elements": elements}).encode()
-
-
-def node(i: int, lon: float, lat: float, **tags) -> dict:
-    return {"type": "node", "id": i, "lon": lon, "lat": lat, "tags": tags}
 
 
 @pytest.fixture
@@ -114,10 +82,6 @@ def test_overpass_faults_are_reported_and_keep_the_last_points(boundaries, fake_
 
 
 # --- Zensus grid ---------------------------------------------------------------------------------
-
-
-def grid_csv(cells: list[tuple[str, float, float, str]]) -> str:
-    return "GITTER_ID_100m;x_mp_100m;y_mp_100m;Einwohner\n" + "".join(f"{c};{x:.0f};{y:.0f};{p}\n" for c, x, y, p in cells)
 
 
 def test_the_grid_is_streamed_from_the_zip_and_cut_to_the_box(tmp_path):

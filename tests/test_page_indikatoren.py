@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from pipelines.config import load_settings
 from pipelines.refresh import import_files
 from pipelines.sources import itnrw
+from tests.support.apptest import page_tables
 from tests.support import itnrw_tables
 from tests.test_app import texts
 
@@ -46,7 +47,7 @@ def test_the_page_shows_a_time_series_ranking_and_table_for_the_chosen_indicator
     series, ranking = chart_specs(at)
     assert series["title"]["text"] == "Arbeitslose"
     assert series["config"]["locale"]["number"]["decimal"] == ","
-    table = at.dataframe[0].value
+    table = page_tables(at)[0].value
     assert table["Region"].tolist() == ["Bad Driburg", "Höxter", "Kreis Höxter", "Nordrhein-Westfalen"]
     assert table["31.12.2024"].tolist() == ["63", "73", "53", "33"]  # 30 + 10 i + 3
     text = texts(at)
@@ -67,7 +68,7 @@ def test_comparison_regions_can_be_added_and_removed(statistics):
     comparison = at.multiselect[1]
     assert comparison.label == "Vergleich mit"
     comparison.select("057").unselect("05").run()
-    table = at.dataframe[0].value
+    table = page_tables(at)[0].value
     assert sorted(table["Region"].tolist()) == ["Bad Driburg", "Höxter", "Kreis Höxter", "Regierungsbezirk Detmold"]
 
 

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 from pipelines.config import load_settings
 from pipelines.refresh import import_files
 from pipelines.register.store import RegisterStore
+from tests.support.apptest import page_tables
 from tests.support import register_fixtures as rf
 from tests.test_app import texts
 
@@ -32,7 +33,7 @@ def test_handlungsfelder_shows_status_in_words_and_the_overdue_milestone(registe
     text = texts(at)
     assert "Wirtschaft" in text and "Verwaltung" in text
     assert "Überfällig:** Dorfladen – „Eröffnung“ war fällig am 30.06.2025" in "\n".join(e.value for e in at.error)
-    table = at.dataframe[0].value
+    table = page_tables(at)[0].value
     assert table["Stand"].tolist() == ["zu langsam"]  # 6 of 10 at 2025-12-31, the path expects ~10
     assert table["Letzter Wert"].tolist() == ["6 Standorte"]
     metrics = {m.label: m.value for m in at.metric}
@@ -44,7 +45,7 @@ def test_foerdermittel_shows_programme_totals_and_towns(register_env):
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Bewilligt"] == "100.000 €" and metrics["Ausgegeben"] == "15.000 €"
-    overview, towns = at.dataframe[0].value, at.dataframe[1].value
+    overview, towns = page_tables(at)[0].value, page_tables(at)[1].value
     assert overview.columns.tolist()[:3] == ["Programm", "Fördergeber", "Laufzeit"] and len(overview) >= 1
     assert overview["Bewilligt"].tolist()[0] == "100.000 €"
     assert towns["Stadt"].tolist() == ["Bad Driburg", "Höxter"]
@@ -64,7 +65,7 @@ def test_foerdermittel_opens_on_a_programme_with_bookings_and_ends_with_a_final_
     refresh(load_settings(), selected=[])
     at = page("foerdermittel")
     assert not at.exception
-    overview = at.dataframe[0].value
+    overview = page_tables(at)[0].value
     assert overview["Programm"].tolist()[0] == "Aaa-Programm ohne Buchungen"  # listed first …
     row = overview.iloc[0]
     assert row["Bewertung"] == "beendet" and row["Rest am Ende"].endswith("(Endstand)")
@@ -80,7 +81,7 @@ def test_the_quick_form_saves_a_measurement_and_rebuilds(register_env):
     assert "Alle Seiten zeigen den neuen Stand" in at.success[0].value
     values = [r["value"] for _, _, r in RegisterStore(load_settings().register_store).records("measurements")]
     assert 10.0 in values
-    assert page("handlungsfelder").dataframe[0].value["Stand"].tolist() == ["Ziel erreicht"]
+    assert page_tables(page("handlungsfelder"))[0].value["Stand"].tolist() == ["Ziel erreicht"]
 
 
 def test_table_edits_become_changes_with_the_loaded_versions(register_env):

@@ -25,7 +25,7 @@ def _status_line(src: SourceOverview) -> str:
 
 def _source_card(src: SourceOverview) -> None:
     with st.container(border=True):
-        st.subheader(src.title)
+        st.header(src.title)
         st.markdown(f"**{_status_line(src)}**")
         cols = st.columns([1, 1.4, 1])
         cols[0].metric("Datenstand (Stand der Quelle)", src.data_stand_de)
@@ -80,7 +80,7 @@ def _catalogue_section() -> None:
     catalogue = data.indicators()
     if not catalogue.height:
         return
-    st.subheader("Indikatorkatalog")
+    st.header("Indikatorkatalog")
     usable = catalogue.filter(pl.col("status") == "ok").height
     st.markdown(
         f"{usable} von {catalogue.height} Indikatoren haben Werte. Der Katalog steht in "
@@ -99,8 +99,11 @@ def _catalogue_section() -> None:
     st.dataframe(ui.formatted(shown, {"Werte": fmt_number, "Letzter Zeitpunkt": fmt_date}), hide_index=True, width="stretch")
 
 
+SHOWN_ROWS = 5_000  # formatted for the screen; more is for the downloads
+
+
 def _sql_console() -> None:
-    st.subheader("SQL-Konsole (nur lesend)")
+    st.header("SQL-Konsole (nur lesend)")
     st.caption(
         "Abfragen über dem Schema `marts` (siehe README, „Für Analystinnen und Analysten“). Die Konsole liest nur: "
         f"keine Änderungen, kein Datei- oder Netzzugriff; Abbruch nach {fmt_number(sqlconsole.DEFAULT_TIMEOUT_S)} "
@@ -126,8 +129,12 @@ def _sql_console() -> None:
     result = st.session_state.get("sql_result")
     if result is not None:
         frame = result.frame
-        st.dataframe(frame, hide_index=True, width="stretch")
-        st.caption(f"{fmt_number(frame.height)} Zeilen" + (" (gekürzt)" if result.truncated else ""))
+        # German numbers and dates on screen; the downloads keep the typed values
+        st.dataframe(ui.german_table(frame.head(SHOWN_ROWS)), hide_index=True, width="stretch")
+        rows = f"{fmt_number(frame.height)} {'Zeile' if frame.height == 1 else 'Zeilen'}"
+        if frame.height > SHOWN_ROWS:
+            rows += f", angezeigt die ersten {fmt_number(SHOWN_ROWS)} (alle im Download)"
+        st.caption(rows + (" (gekürzt)" if result.truncated else ""))
         cols = st.columns(3)
         cols[0].download_button("CSV (Excel)", lambda: downloads.german_csv(frame), "abfrage.csv", "text/csv")
         cols[1].download_button(
@@ -144,7 +151,7 @@ def render() -> None:
     for src in data.sources():
         _source_card(src)
     if data.warehouse_exists():
-        st.subheader("Dateien, aus denen der Datenbestand gebaut ist")
+        st.header("Dateien, aus denen der Datenbestand gebaut ist")
         files = data.lineage()
         if files.height:
             st.dataframe(_files_table(files), hide_index=True, width="stretch")

@@ -83,13 +83,13 @@ def render() -> None:
         st.info("Noch keine Förderprogramme im Projektregister (Seite **Verwaltung** oder Excel-Import).")
         return
     totals = funding.filter(pl.col("town_ags").is_null())
-    st.subheader("Alle Programme")
+    st.header("Alle Programme")
     st.dataframe(_overview(totals), hide_index=True, width="stretch")
     ids = totals["programme_id"].to_list()
     names = dict(zip(ids, totals["programme"]))
     # open on a programme with money booked, not on an empty one that merely comes first
     first = next((i for i, r in enumerate(totals.iter_rows(named=True)) if _has_bookings(r)), 0)
-    st.subheader("Ein Programm im Einzelnen")
+    st.header("Ein Programm im Einzelnen")
     programme_id = st.selectbox("Förderprogramm", ids, index=first, format_func=lambda i: names[i])
     total = totals.row(ids.index(programme_id), named=True)
     st.markdown(
@@ -126,7 +126,7 @@ def render() -> None:
     except views.ViewUnavailable as exc:
         st.caption(str(exc))
     if towns.height:
-        st.subheader("Je Stadt")
+        st.header("Je Stadt")
         st.dataframe(_town_table(towns), hide_index=True, width="stretch")
     st.caption(
         f"Prognose: Ausgaben im bisherigen Tempo bis zum Laufzeitende fortgeschrieben. „Verzögert“: der ausgegebene "

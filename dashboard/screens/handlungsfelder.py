@@ -34,7 +34,7 @@ def _field_section(field: dict, measures: pl.DataFrame, kpis: pl.DataFrame) -> N
     mine = measures.filter(pl.col("handlungsfeld_id") == field["id"])
     my_kpis = kpis.filter(pl.col("handlungsfeld_id") == field["id"])
     with st.container(border=True):
-        st.subheader(field["name"])
+        st.header(field["name"])
         if not mine.height and not my_kpis.height:
             st.caption("Noch keine Maßnahmen oder Kennzahlen erfasst.")
             return
@@ -56,7 +56,7 @@ def _field_section(field: dict, measures: pl.DataFrame, kpis: pl.DataFrame) -> N
 
 
 def _measure_detail(measures: pl.DataFrame, kpis: pl.DataFrame) -> None:
-    st.subheader("Maßnahme im Detail")
+    st.header("Maßnahme im Detail")
     ids = measures["measure_id"].to_list()
     titles = dict(zip(ids, measures["title"]))
     chosen = st.selectbox("Maßnahme", ids, format_func=lambda i: f"{i} · {titles[i]}")
@@ -102,7 +102,7 @@ def render() -> None:
         f"{fmt_date(measures['as_of'][0]) if measures.height else '–'}."
     )
     if measures.height:
-        st.subheader("Zeitplan aller Maßnahmen")
+        st.header("Zeitplan aller Maßnahmen")
         ui.show_view(views.measures_timeline(), key="zeitplan")
         st.caption("Balken: Laufzeit, Farbe: Status; Raute: nächster Meilenstein (rot: überfällig); rote Linie: heute.")
     for field in fields.iter_rows(named=True):

@@ -21,12 +21,12 @@ def _pick_regions(regions: pl.DataFrame) -> tuple[list[str], list[str]]:
     # the selection lives in the URL (?staedte=…&vergleich=…, AGS separated by commas) for shared links
     chosen_towns = left.multiselect(
         "Städte und Gemeinden", towns["ags"].to_list(), format_func=names.__getitem__,
-        default=_from_url("staedte", towns["ags"].to_list(), towns["ags"].to_list()),
+        default=_from_url("staedte", towns["ags"].to_list(), towns["ags"].to_list()), placeholder="Städte auswählen …",
     )  # fmt: skip
     default_comparison = others.filter(pl.col("level").is_in(["kreis", "land"]))["ags"].to_list()
     comparison = right.multiselect(
         "Vergleich mit", others["ags"].to_list(), format_func=names.__getitem__,
-        default=_from_url("vergleich", others["ags"].to_list(), default_comparison),
+        default=_from_url("vergleich", others["ags"].to_list(), default_comparison), placeholder="Vergleichsgebiete auswählen …",
     )  # fmt: skip
     st.query_params["staedte"] = ",".join(chosen_towns)
     st.query_params["vergleich"] = ",".join(comparison)
@@ -105,7 +105,7 @@ def render() -> None:
     ui.show_view(series)
     _source_caption(indicator, series.frame.rename({"Reihe": "series_break"}), series.meta.data_stand)
 
-    st.subheader("Rangfolge der Städte und Gemeinden")
+    st.header("Rangfolge der Städte und Gemeinden")
     town_values = data.indicator_values(indicator["indicator_id"], regions.filter(pl.col("level") == "gemeinde")["ags"].to_list())
     periods = sorted(town_values["period"].unique().to_list(), reverse=True) if town_values.height else []
     if periods:
@@ -116,7 +116,7 @@ def render() -> None:
             + ("" if indicator["direction"] != "neutral" else " Der Indikator hat keine Wertung (höher ist nicht besser).")
         )
 
-    st.subheader("Werte")
+    st.header("Werte")
     values = series.frame.rename({"Region": "region", "Zeitpunkt": "period", series.frame.columns[3]: "value"})
     decimals = {",.0f": 0, ",.2f": 2}.get(charts.value_format(values["value"], indicator["unit"]), 1)
     st.dataframe(_table(values, decimals), hide_index=True, width="stretch")

@@ -50,7 +50,7 @@ def _coordinate(container, label: str, default: float, low: float, high: float, 
 
 
 def _scenario(distance: int, full_range: bool, points: pl.DataFrame) -> dict | None:
-    st.subheader("Szenario: Versorgungspunkt hinzufügen oder wegnehmen")
+    st.header("Szenario: Versorgungspunkt hinzufügen oder wegnehmen")
     st.caption("Wem hilft ein neuer Dorfladen, ein Automat oder ein Verkaufswagen-Halt – und wen trifft eine Schließung?")
     name = st.text_input("Name des Szenarios", value="Neuer Dorfladen")
     cols = st.columns([1, 1, 1, 1])
@@ -64,7 +64,8 @@ def _scenario(distance: int, full_range: bool, points: pl.DataFrame) -> dict | N
     category = cols[3].selectbox("Kategorie", SUPPLY_CATEGORIES, index=SUPPLY_CATEGORIES.index("Dorfladen"), disabled=not add)
     local = points.filter(pl.col("in_region"))
     labels = {r["point_id"]: f"{r['name'] or r['category']} ({r['town']}, {r['category']})" for r in local.iter_rows(named=True)}
-    removed = st.multiselect("Bestehende Punkte wegnehmen", list(labels), format_func=labels.__getitem__)
+    removed = st.multiselect("Bestehende Punkte wegnehmen", list(labels), format_func=labels.__getitem__,
+                             placeholder="Punkte auswählen …")
     added = [{"lon": lon, "lat": lat, "category": category}] if add else []
     towns, places = data.scenario(added, removed, distance, full_range)
     change = int(towns["after"].sum() - towns["before"].sum()) if towns.height else 0

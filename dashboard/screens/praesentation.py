@@ -117,7 +117,7 @@ def _builder() -> None:
     ui.page_header("Präsentation", "Berichte zusammenstellen, speichern, herunterladen und vorführen")
     owner = auth.owner()
     draft = reports.draft(st.session_state, owner)
-    st.subheader("Bericht zusammenstellen")
+    st.header("Bericht zusammenstellen")
     st.caption("Grafiken fügen Sie auf den Seiten Indikatoren und Karte mit „Zum Bericht hinzufügen“ hinzu.")
     draft.title = st.text_input("Titel", value=draft.title)
     draft.notes = st.text_area("Notizen (Titelfolie)", value=draft.notes, height=80)
@@ -142,7 +142,7 @@ def _builder() -> None:
                                  help=None if may_save else "Berichte speichern dürfen Bearbeiterinnen und Bearbeiter."):  # fmt: skip
         save_report(draft)
 
-    st.subheader("Gespeicherte Berichte")
+    st.header("Gespeicherte Berichte")
     names = reports.saved()
     if not names:
         st.caption("Noch keine gespeicherten Berichte.")

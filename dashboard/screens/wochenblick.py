@@ -33,7 +33,7 @@ def _sparkline(points: pl.DataFrame, x: str = "date") -> alt.TopLevelMixin:
 
 def _field_card(name: str, kpis: pl.DataFrame, series: pl.DataFrame, headline: pl.DataFrame) -> None:
     with st.container(border=True):
-        st.markdown(f"#### {name}")
+        st.markdown(f"### {name}")
         for kpi in kpis.iter_rows(named=True):
             delta = None
             if kpi["latest_value"] is not None and kpi["previous_value"] is not None:
@@ -60,7 +60,7 @@ def _field_card(name: str, kpis: pl.DataFrame, series: pl.DataFrame, headline: p
 
 
 def _changes(since: date) -> None:
-    st.subheader(f"Was ist neu seit dem {fmt_date(since)}?")
+    st.header(f"Was ist neu seit dem {fmt_date(since)}?")
     today = date.today()
     found = False
     for row in data.releases_since(since).iter_rows(named=True):
@@ -110,7 +110,7 @@ def _changes(since: date) -> None:
 
 
 def _freshness() -> None:
-    st.subheader("Aktualität der Quellen")
+    st.header("Aktualität der Quellen")
     rows = []
     today = date.today()
     for src in data.sources():
@@ -141,7 +141,7 @@ def render() -> None:
     fields = data.register_fields()
     kpis, series, headlines = data.kpi_progress(), data.measurement_series(), data.headline_indicators()
     if fields.height:
-        st.subheader("Stand je Handlungsfeld")
+        st.header("Stand je Handlungsfeld")
         columns = st.columns(min(3, fields.height))
         for i, field in enumerate(fields.iter_rows(named=True)):
             with columns[i % len(columns)]:
