@@ -37,7 +37,7 @@ class View:
     @property
     def description(self) -> str:
         """The chart's text alternative: its title and the one-sentence summary (screen readers
-        read it as the chart's label; it also goes beside images in reports)."""
+        read it as the chart's label; the data table under the chart repeats it)."""
         return f"{self.meta.title}. {self.summary}".strip()
 
     @functools.cached_property
@@ -170,7 +170,7 @@ def indicator_ranking(indicator_id: str, period: str | date | None = None) -> Vi
 
 
 def _ranking_sentence(ranked: pl.DataFrame, unit: str, of_what: str) -> str:
-    """ "Rang 1 von 10: Höxter (28.166 Personen); Rang 10: Nieheim (6.000 Personen)." """
+    """ "Rang 1 von 10 Städten und Gemeinden: Höxter (28.166 Personen); Rang 10: Nieheim (6.000 Personen)." """
     valued = ranked.filter(pl.col("value").is_not_null())
     if not valued.height:
         return "Keine Werte."
