@@ -30,7 +30,7 @@ def test_cards_per_handlungsfeld_with_kpis_status_and_official_headlines(demo_en
     assert not at.exception
     text = texts(at)
     for field in ("Wirtschaft", "Bildung", "Gesundheit", "Tourismus", "Umwelt", "Mobilität", "Verwaltung"):
-        assert f"#### {field}" in text
+        assert f"### {field}" in text
     metrics = {m.label: m for m in at.metric}
     online = metrics["Online verfügbare Verwaltungsleistungen (Leistungen)"]
     assert online.value == "120" and "25,0 seit 31.12.2024" in str(online.proto.delta)
