@@ -14,7 +14,7 @@ from pipelines.refresh import import_files, refresh
 from pipelines.sources import bkg, osm, zensus
 from tests.support.warehouse import rows
 from tests.support import geo
-from tests.support.supply import centre_3035, grid_csv, node, overpass_json, to_wgs84
+from tests.support.supply import centre_3035, grid_csv, import_shop_and_village, node, overpass_json, to_wgs84
 from tests.support.fake_server import Reply
 
 OVERPASS = "/api/interpreter"
@@ -155,14 +155,7 @@ def test_the_page_shows_coverage_and_a_scenario(app_env, tmp_path):
     path = tmp_path / "gemeinden.geojson"
     path.write_bytes(geo.gemeinden_geojson())
     import_files(settings, [path])
-    x, y = centre_3035(settings, "05762004")
-    hx, hy = centre_3035(settings, "05762020")  # Höxter: no shop yet
-    (tmp_path / "osm.json").write_bytes(overpass_json([
-        node(1, *to_wgs84(x, y), shop="supermarket", name="Mitte"),
-        node(2, *to_wgs84(hx + 200, hy), place="village", name="Ovenhausen"),
-    ]))  # fmt: skip
-    (tmp_path / "grid.csv").write_text(grid_csv([("a", x + 300, y, "30"), ("b", hx, hy, "50")]))
-    import_files(settings, [tmp_path / "osm.json", tmp_path / "grid.csv"])
+    hx, hy = import_shop_and_village(settings, tmp_path)  # Höxter: no shop yet
     at = AppTest.from_string("from dashboard.screens import nahversorgung\nnahversorgung.render()", default_timeout=60).run()
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
