@@ -40,10 +40,11 @@ SCRIPT = """
     if (!nav) return;
     if (nav.getAttribute("role") !== "none") nav.setAttribute("role", "none");
     for (const section of nav.children) {
-      const header = section.querySelector('[data-testid="stNavSectionHeader"]');
-      if (header && section.getAttribute("role") !== "group") {
+      // the header's text, without the name of its expand icon (a ligature in the same header)
+      const name = section.querySelector('[data-testid="stNavSectionHeader"] [data-testid="stMarkdownContainer"]');
+      if (name && section.getAttribute("role") !== "group") {
         section.setAttribute("role", "group");
-        section.setAttribute("aria-label", header.textContent.replace("expand_more", "").replace("expand_less", "").trim());
+        section.setAttribute("aria-label", name.textContent.trim());
       }
     }
     for (const item of nav.querySelectorAll("li")) {

@@ -159,7 +159,7 @@ def show_view(view, key: str | None = None, on_select: bool = False):
     )  # fmt: skip
     with st.expander("Daten als Tabelle", icon=":material/table:"):
         st.caption(view.description)
-        st.dataframe(german_table(view.frame), hide_index=True, width="stretch")
+        st.dataframe(view.table, hide_index=True, width="stretch")
     if cols[5].button("Zum Bericht hinzufügen", key=f"report_{key}", icon=":material/playlist_add:"):
         from dashboard import auth
 
@@ -170,14 +170,14 @@ def show_view(view, key: str | None = None, on_select: bool = False):
 
 def german_table(frame: pl.DataFrame) -> pl.DataFrame:
     """A frame for reading on screen: numbers the German way ("1.234,5"), dates as 31.12.2024, an
-    empty cell instead of "None". Whole-number columns without decimals, others with up to two."""
+    empty cell instead of "None". Whole-number columns without decimals; in others two decimals,
+    dropped where a value is whole ("12,35", "1,50", "3")."""
     formats: dict[str, Callable[[object], str]] = {}
     for name, dtype in frame.schema.items():
-        if dtype.is_integer():
-            formats[name] = lambda v: fmt_number(v, 0, missing="")
+        if dtype.is_integer() or (dtype.is_float() and bool((frame[name].drop_nulls() % 1 == 0).all())):
+            formats[name] = _whole
         elif dtype.is_float():
-            whole = bool((frame[name].drop_nulls() % 1 == 0).all())
-            formats[name] = (lambda v: fmt_number(v, 0, missing="")) if whole else _two_decimals
+            formats[name] = _two_decimals
         elif dtype == pl.Date:
             formats[name] = lambda v: fmt_date(v, missing="")
         elif dtype == pl.Datetime:
@@ -185,6 +185,10 @@ def german_table(frame: pl.DataFrame) -> pl.DataFrame:
         elif dtype == pl.Boolean:
             formats[name] = lambda v: "" if v is None else ("ja" if v else "nein")
     return formatted(frame, formats).with_columns(pl.col(pl.String).fill_null(""))
+
+
+def _whole(value) -> str:
+    return fmt_number(value, 0, missing="")
 
 
 def _two_decimals(value) -> str:

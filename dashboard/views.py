@@ -57,6 +57,14 @@ class View:
         spec["description"] = self.description
         return spec
 
+    @functools.cached_property
+    def table(self) -> pl.DataFrame:
+        """The data behind the chart as German text for the table under it: formatted once per
+        view (views are kept per build), not on every rerun of the page."""
+        from dashboard.ui import german_table
+
+        return german_table(self.frame)
+
 
 def per_build(builder: Callable[..., View]) -> Callable[..., View]:
     """Build a view once per warehouse build and parameters: a rerun (or a second user) with the
@@ -175,10 +183,9 @@ def _ranking_sentence(ranked: pl.DataFrame, unit: str, of_what: str) -> str:
     if not valued.height:
         return "Keine Werte."
     first, last = valued.row(0, named=True), valued.row(valued.height - 1, named=True)
-    region = "region" if "region" in valued.columns else "name"
-    text = f"Rang 1 von {valued.height} {of_what}: {first[region]} ({fmt_value(first['value'], unit)})"
+    text = f"Rang 1 von {valued.height} {of_what}: {first['region']} ({fmt_value(first['value'], unit)})"
     if valued.height > 1:
-        text += f"; Rang {last['rank']}: {last[region]} ({fmt_value(last['value'], unit)})"
+        text += f"; Rang {last['rank']}: {last['region']} ({fmt_value(last['value'], unit)})"
     return text + "."
 
 

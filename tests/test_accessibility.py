@@ -11,7 +11,7 @@ from pipelines.refresh import import_files
 from tests.browser import screenshot_path
 from tests.support import geo, itnrw_tables
 from tests.support.installation import installation_env
-from tests.support.supply import centre_3035, grid_csv, node, overpass_json, to_wgs84
+from tests.support.supply import import_shop_and_village
 from tests.test_browser import PAGES, PageWatch, _save_report, browser, open_page, running_app  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.browser
@@ -28,14 +28,7 @@ def app_complete(tmp_path_factory):
     settings = load_settings(env=env)
     (base / "gemeinden.geojson").write_bytes(geo.gemeinden_geojson())
     import_files(settings, [base / "gemeinden.geojson", *itnrw_tables.write_catalogue_tables(base)])
-    x, y = centre_3035(settings, "05762004")
-    hx, hy = centre_3035(settings, "05762020")
-    (base / "osm.json").write_bytes(overpass_json([
-        node(1, *to_wgs84(x, y), shop="supermarket", name="Mitte"),
-        node(2, *to_wgs84(hx + 200, hy), place="village", name="Ovenhausen"),
-    ]))  # fmt: skip
-    (base / "grid.csv").write_text(grid_csv([("a", x + 300, y, "30"), ("b", hx, hy, "50")]))
-    import_files(settings, [base / "osm.json", base / "grid.csv"])
+    import_shop_and_village(settings, base)
     _save_report(base / "reports")
     with running_app(env) as url:
         yield url
@@ -64,6 +57,11 @@ def test_every_page_passes_axe_core_and_speaks_german(browser, app_complete, pat
         page.wait_for_function("document.documentElement.lang === 'de'", timeout=10_000)
         assert page.title() == f"{title} – XRegion Monitor"
         assert serious_findings(page) == []
+        groups = page.evaluate(
+            """() => [...document.querySelectorAll('[data-testid="stSidebarNavItems"] > [role="group"]')]
+                     .map(e => e.getAttribute("aria-label"))"""
+        )
+        assert groups == ["Überblick", "Statistik", "Strategie", "Berichte", "System"]
         assert page.locator('[data-testid="stException"]').count() == 0
         assert watch.console_errors == []
         body = page.locator("body").inner_text()
