@@ -9,7 +9,8 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard import accessibility, auth
-from dashboard.screens import barrierefreiheit, daten, foerdermittel, handlungsfelder, indikatoren, karte, nahversorgung, praesentation, verwaltung, wochenblick
+from dashboard.screens import (barrierefreiheit, daten, foerdermittel, handlungsfelder, indikatoren, karte, nahversorgung, praesentation,
+                               stadtprofil, verwaltung, wochenblick)
 
 st.set_page_config(page_title="XRegion Monitor", page_icon=str(Path(__file__).parent / "assets" / "favicon.png"), layout="wide")
 
@@ -18,6 +19,7 @@ pages = {
         st.Page(wochenblick.render, title="Wochenblick", icon=":material/calendar_month:", url_path="start", default=True),
         # the start page is served at "/"; a bookmark or link to /wochenblick opens it too
         st.Page(wochenblick.render, title="Wochenblick", url_path="wochenblick", visibility="hidden"),
+        st.Page(stadtprofil.render, title="Stadtprofil", icon=":material/location_city:", url_path="stadtprofil"),
     ],
     "Statistik": [
         st.Page(indikatoren.render, title="Indikatoren", icon=":material/show_chart:", url_path="indikatoren"),

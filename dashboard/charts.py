@@ -212,19 +212,22 @@ def choropleth(
     width: int | str = "container",
     height: int = 520,
     labels: list[dict] | None = None,
+    missing: bool = True,
 ) -> dict:
     """Areas coloured by class, as a Vega-Lite spec (dict). areas: a TopoJSON document (object
     `gebiete`, see `dashboard.topology`) whose properties are ags, name, klasse, wert (German
     text), rang, stand. `outline` (a TopoJSON document, e.g. the Kreis) is drawn on top without
-    fill. `labels` ({name, lon, lat}) writes the names of the areas onto the map.
+    fill. `labels` ({name, lon, lat}) writes the names of the areas onto the map. `missing`: the
+    legend lists the grey of areas without value (a map where every area has a class has none).
 
     The spec's frame is built and validated by Altair once per shape (selectable, outline, size)
     and then only filled in: Altair's validation of a layered chart with a selection costs more
     than everything else on the page, and nothing it checks changes from one rerun to the next."""
     spec = copy.deepcopy(_choropleth_frame(selectable, outline is not None, labels is not None, width, height))
-    domain = classes.labels + [MISSING_CLASS]
+    domain = classes.labels + ([MISSING_CLASS] if missing else [])
+    colours = classes.colours + ([MISSING_COLOUR] if missing else [])
     color = spec["layer"][0]["encoding"]["color"]
-    color.update(title=meta.unit, sort=domain, scale={"domain": domain, "range": classes.colours + [MISSING_COLOUR]})
+    color.update(title=meta.unit, sort=domain, scale={"domain": domain, "range": colours})
     spec["title"].update(text=meta.title, subtitle=[meta.subtitle])
     spec["datasets"] = {"gebiete": areas, **({"umriss": outline} if outline else {}),
                         **({"beschriftung": labels} if labels is not None else {})}  # fmt: skip

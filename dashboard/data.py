@@ -190,6 +190,16 @@ def boundary_attribution() -> str:
     return (frame.item(0, 0) if frame.height else None) or "© GeoBasis-DE / BKG"
 
 
+def boundary_stand() -> tuple[object | None, str]:
+    """The date of the boundaries loaded and its label: their release ("Stand") where known,
+    else the day they were fetched ("abgerufen am")."""
+    frame = query("SELECT max(data_stand), max(fetched_at)::DATE FROM meta.lineage WHERE source = 'bkg'")
+    if not frame.height:
+        return None, "Stand"
+    released, fetched = frame.row(0)
+    return (released, "Stand") if released else (fetched, "abgerufen am")
+
+
 def is_demo() -> bool:
     """True when the warehouse was built from the demo register (fictional values)."""
     frame = query("SELECT demo FROM meta.build")
@@ -387,3 +397,32 @@ def _to_3035(lonlat: list[tuple[float, float]]) -> list[tuple[float, float]]:
                                 for _ in lonlat)  # fmt: skip
     frame = query(f"SELECT ST_X(g) AS x, ST_Y(g) AS y FROM ({values})", [v for point in lonlat for v in point])
     return list(frame.iter_rows())
+
+
+def town_figures() -> pl.DataFrame:
+    """Per town of the Kreis and listed indicator with values: the value at the town's latest
+    Stichtag, the one at the Stichtag before (and both series bases, so a change across the
+    Zensus 2022 base change is never computed), and the town's rank among the towns with a value
+    at that Stichtag (1 = best; by size where the indicator has no direction, like the Rangfolge)."""
+    return query(
+        "WITH i AS (SELECT * FROM marts.indicators WHERE status = 'ok' AND listed), "
+        "v AS (SELECT v.indicator_id, v.ags, v.period, v.value, v.series_break, v.data_stand "
+        "  FROM marts.indicator_values v JOIN marts.regions r USING (ags) "
+        "  WHERE r.level = 'gemeinde' AND left(v.ags, 5) = meta.region_ags()), "
+        "ordered AS (SELECT v.*, lag(v.period) OVER w AS previous_period, lag(v.value) OVER w AS previous_value, "
+        "  lag(v.series_break) OVER w AS previous_series_break FROM v "
+        "  WINDOW w AS (PARTITION BY v.indicator_id, v.ags ORDER BY v.period)), "
+        "ranked AS (SELECT o.*, rank() OVER (PARTITION BY o.indicator_id, o.period "
+        "    ORDER BY CASE WHEN i.direction = 'down' THEN o.value ELSE -o.value END) AS rank, "
+        "  count(*) OVER (PARTITION BY o.indicator_id, o.period) AS ranked_of "
+        "  FROM ordered o JOIN i USING (indicator_id)) "
+        "SELECT r.*, i.title, i.unit, i.handlungsfeld, i.handlungsfeld_position, i.position, i.direction, i.source, "
+        "  i.licence, i.table_code, i.data_stand_kind FROM ranked r JOIN i USING (indicator_id) "
+        "QUALIFY r.period = max(r.period) OVER (PARTITION BY r.indicator_id, r.ags) "
+        "ORDER BY r.ags, i.handlungsfeld_position, i.position"
+    )
+
+
+def town_coverage() -> pl.DataFrame:
+    """Nahversorgung coverage per town and for the Kreis (marts.nahversorgung_coverage)."""
+    return query("SELECT * FROM marts.nahversorgung_coverage ORDER BY ags, category_group, threshold_m")

@@ -191,28 +191,30 @@ A4_LANDSCAPE = (841.89, 595.28)  # points
 MARGIN = 36.0  # half an inch
 
 
-def _text_block(lines: list[tuple[str, int, bool]], width: int = export.EXPORT_WIDTH) -> bytes:
+def text_block(lines: list[tuple[str, int, bool]], width: int = export.EXPORT_WIDTH) -> bytes:
     """Lines of text (text, size, bold) as a small PDF, wrapped to the page width."""
     import textwrap
 
-    rows = []
+    rows, top = [], 0.0
     for text, size, bold in lines:
         for part in text.splitlines() or [""]:
             for wrapped in textwrap.wrap(part, width=int(width / (size * 0.55))) or [""]:
-                rows.append({"i": len(rows), "t": wrapped, "s": size, "b": "bold" if bold else "normal"})
+                # each line as high as its own type: a 30 pt title does not run into the line below
+                rows.append({"y": top, "t": wrapped, "s": size, "b": "bold" if bold else "normal"})
+                top += size * 1.45
     spec = {
         "$schema": "https://vega.github.io/schema/vega-lite/v6.json", "data": {"values": rows},
         "mark": {"type": "text", "align": "left", "baseline": "top", "x": 0, "font": export.FONT},
-        "encoding": {"y": {"field": "i", "type": "ordinal", "axis": None, "scale": {"paddingInner": 0.15}},
+        "encoding": {"y": {"field": "y", "type": "quantitative", "axis": None, "scale": None},
                      "text": {"field": "t"}, "size": {"field": "s", "type": "quantitative", "scale": None},
                      "fontWeight": {"field": "b", "type": "nominal", "scale": None}},
-        "width": width, "height": sum(int(r["s"] * 1.5) for r in rows), "background": "white",
+        "width": width, "height": int(top) + 4, "background": "white",
         "config": {"view": {"stroke": None}},
     }  # fmt: skip
     return export.pdf(spec)
 
 
-def _a4_page(parts: list[bytes]):
+def a4_page(parts: list[bytes]):
     """One A4 landscape page with the first page of each PDF in `parts` stacked from the top,
     scaled together to fit between the margins: every page of the handout has the same size,
     whatever size its chart was rendered at."""
@@ -244,16 +246,16 @@ def pdf(report: Report) -> bytes:
     cover = [(report.title, 30, True), (title_line(built, demo), 16, False)]
     if report.notes:
         cover += [("", 12, False), (report.notes, 14, False)]
-    writer.add_page(_a4_page([_text_block(cover)]))
+    writer.add_page(a4_page([text_block(cover)]))
     documents = iter(export.rendered_many([view for _, view, _ in built if view is not None], "pdf", demo))
     for item, view, problem in built:
         if view is None:  # said on its page, as on the slide
-            writer.add_page(_a4_page([_text_block([(item.title, 20, True), (f"Nicht verfügbar: {problem}", 14, False)])]))
+            writer.add_page(a4_page([text_block([(item.title, 20, True), (f"Nicht verfügbar: {problem}", 14, False)])]))
             continue
-        parts = [_text_block([(item.title, 20, True)]), next(documents)]
+        parts = [text_block([(item.title, 20, True)]), next(documents)]
         if item.note:
-            parts.append(_text_block([(item.note, 13, False)]))
-        writer.add_page(_a4_page(parts))
+            parts.append(text_block([(item.note, 13, False)]))
+        writer.add_page(a4_page(parts))
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()

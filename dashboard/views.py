@@ -366,12 +366,41 @@ def supply_map(distance_m: int = 1000, full_range: bool = True, extra: dict | No
     return View("nahversorgung_karte", params, chart, meta, frame, summary=summary)
 
 
+TOWN_COLOUR, OTHER_TOWNS_COLOUR = "#084594", "#dfe6ee"
+
+
+@per_build
+def town_location(ags: str) -> View:
+    """The Kreis with one town filled dark and the others light, all named: where the town lies
+    (the map of the Stadtprofil)."""
+    shapes = data.area_topology("gemeinde", whole_land=False)
+    areas, names = shapes.topology, shapes.names
+    if ags not in names:
+        raise ViewUnavailable(f"Für die Gemeinde {ags} sind keine Gebietsgrenzen geladen.")
+    town, others = names[ags], "übrige Städte und Gemeinden"
+    stand, stand_label = data.boundary_stand()
+    classes = charts.Classes([town, others], [TOWN_COLOUR, OTHER_TOWNS_COLOUR], [0 if a == ags else 1 for a in areas.keys])
+    properties = [{"ags": a, "name": names[a], "klasse": town if a == ags else others, "wert": "", "rang": "", "stand": ""}
+                  for a in areas.keys]  # fmt: skip
+    meta = charts.ChartMeta(
+        title=f"{town} im {region_label()}", subtitle=f"{len(areas.keys)} Städte und Gemeinden", unit="Lage",
+        source=f"Geometrie: {data.boundary_attribution()}", licence="dl-de/by-2-0", region=town,
+        data_stand=stand, stand_label=stand_label,
+    )  # fmt: skip
+    frame = pl.DataFrame({"Gemeinde": [names[a] for a in areas.keys], "AGS": list(areas.keys),
+                          "ausgewählt": [a == ags for a in areas.keys]})  # fmt: skip
+    chart = charts.choropleth(areas.with_properties(properties), classes, meta, selectable=False, height=420,
+                              labels=shapes.labels, missing=False)  # fmt: skip
+    summary = f"Karte: {region_label()} mit {len(areas.keys)} Städten und Gemeinden; {town} ist dunkel hervorgehoben."
+    return View("stadt_lage", {"ags": ags}, chart, meta, frame, classes, summary=summary)
+
+
 BUILDERS = {"indikator_verlauf": indicator_series, "indikator_rangfolge": indicator_ranking, "indikator_karte": indicator_map,
             "kennzahl_verlauf": kpi_history, "foerdermittel_verlauf": funding, "massnahmen_zeitplan": measures_timeline,
-            "nahversorgung_karte": supply_map}  # fmt: skip
+            "nahversorgung_karte": supply_map, "stadt_lage": town_location}  # fmt: skip
 TITLES = {"indikator_verlauf": "Zeitreihe", "indikator_rangfolge": "Rangfolge", "indikator_karte": "Karte",
           "kennzahl_verlauf": "Kennzahl", "foerdermittel_verlauf": "Fördermittel", "massnahmen_zeitplan": "Zeitplan",
-          "nahversorgung_karte": "Nahversorgung"}  # fmt: skip
+          "nahversorgung_karte": "Nahversorgung", "stadt_lage": "Lage der Stadt"}  # fmt: skip
 
 
 def build(name: str, params: dict) -> View:

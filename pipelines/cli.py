@@ -160,13 +160,18 @@ def _german_csv(frame) -> str:
 def export(
     parquet: Optional[Path] = typer.Option(None, "--parquet", help="Alle Tabellen von marts als Parquet in dieses Verzeichnis."),
     report: Optional[str] = typer.Option(None, "--report", help="Gespeicherten Bericht als PPTX und PDF erzeugen."),
-    out: Path = typer.Option(Path("."), "--out", help="Zielverzeichnis für --report."),
+    profile: Optional[str] = typer.Option(None, "--profile", help="Stadtprofil (A4-PDF) einer Gemeinde (AGS) oder aller (all)."),
+    out: Path = typer.Option(Path("."), "--out", help="Zielverzeichnis für --report und --profile."),
     mail: Optional[str] = typer.Option(None, "--mail", help="Den Bericht (PPTX und PDF) an diese Adressen senden (durch Komma getrennt)."),
 ) -> None:
-    """Daten exportieren: Parquet aller marts, oder einen gespeicherten Bericht (PPTX, PDF) mit aktuellen Daten."""
-    if parquet is None and report is None:
-        raise XRegionError("Bitte angeben, was exportiert werden soll.", "Beispiele: --parquet export/ oder --report quartalsbericht")
+    """Daten exportieren: Parquet aller marts, einen gespeicherten Bericht (PPTX, PDF) mit aktuellen Daten
+    oder Stadtprofile (A4-PDF)."""
+    if parquet is None and report is None and profile is None:
+        raise XRegionError("Bitte angeben, was exportiert werden soll.",
+                           "Beispiele: --parquet export/, --report quartalsbericht oder --profile all")  # fmt: skip
     settings = _settings()
+    if profile is not None:
+        _export_profiles(settings, profile, out)
     if parquet is not None:
         from pipelines.sqlconsole import export_parquet
 
@@ -192,6 +197,31 @@ def export(
             _mail_report(settings, loaded, files, recipients)
     elif mail is not None:
         raise XRegionError("--mail gehört zu --report.", "Beispiel: xregion export --report wochenbericht --mail a@kreis.example")
+
+
+def _export_profiles(settings: Settings, wanted: str, out: Path) -> None:
+    """One A4 PDF per town: the one named by its AGS, or all towns of the Kreis ("all")."""
+    from dashboard import data, profile, profile_pdf
+
+    if not settings.db_path.exists():
+        raise XRegionError("Noch kein Datenbestand vorhanden.", "Erst `xregion refresh` oder `xregion import <Datei>` ausführen.")
+    towns = profile.towns()
+    if wanted.strip().lower() in ("all", "alle"):
+        chosen = list(towns)
+    elif wanted.strip() in towns:
+        chosen = [wanted.strip()]
+    else:
+        listed = ", ".join(f"{a} ({n})" for a, n in towns.items()) or "keine – der Datenbestand enthält noch keine Gemeinden"
+        raise XRegionError(f"„{wanted[:40]}“ ist keine Stadt oder Gemeinde im {data.region_name(settings.region.ags) or settings.region.ags}.",
+                           f"Gemeindeschlüssel (AGS) des Kreises: {listed}; oder --profile all.")  # fmt: skip
+    out.mkdir(parents=True, exist_ok=True)
+    for ags in chosen:
+        built = profile.build(ags)
+        path = out / profile_pdf.file_name(built)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_bytes(profile_pdf.profile_pdf(built))
+        tmp.replace(path)  # a half-written PDF never carries the final name
+        console.print(f"geschrieben: {escape(str(path))}")
 
 
 def _mail_report(settings: Settings, report, files: list[Path], recipients: list[str]) -> None:

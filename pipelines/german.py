@@ -23,6 +23,11 @@ def fmt_value(value: float | int | None, unit: str = "", missing: str = "–") -
     return f"{fmt_number(value, 0 if float(value).is_integer() else 1)} {unit}".strip()
 
 
+def fmt_euro(value: float | int | None, missing: str = "–") -> str:
+    """An amount in whole euros: 5.600.000 €."""
+    return missing if value is None or value != value else f"{fmt_number(value, 0)} €"
+
+
 def slug(text: str, fallback: str, limit: int | None = None) -> str:
     """A file name from a German title: lower case, umlauts transliterated, dashes."""
     import re

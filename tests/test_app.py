@@ -10,7 +10,7 @@ from pipelines.state import StateStore
 from tests.support import itnrw_tables
 from tests.support.fake_server import Reply
 
-PAGES = ["wochenblick", "indikatoren", "karte", "nahversorgung", "handlungsfelder", "foerdermittel",
+PAGES = ["wochenblick", "stadtprofil", "indikatoren", "karte", "nahversorgung", "handlungsfelder", "foerdermittel",
          "praesentation", "verwaltung", "daten"]
 
 

@@ -19,6 +19,7 @@ pytestmark = pytest.mark.browser
 
 PAGES = {
     "": "Wochenblick",
+    "stadtprofil": "Stadtprofil",
     "indikatoren": "Indikatoren",
     "karte": "Karte",
     "nahversorgung": "Nahversorgung",

@@ -10,7 +10,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import data, ui, views
-from pipelines.german import fmt_date, fmt_number
+from pipelines.german import fmt_date, fmt_euro, fmt_number
 
 PLAN_STATUS = {
     "im_plan": ":material/check_circle: im Plan",
@@ -18,10 +18,6 @@ PLAN_STATUS = {
     "ueberzogen": ":material/warning: droht überzogen zu werden",
     "ohne_plan": ":material/help: ohne Bewertung (Laufzeit oder Bewilligung fehlt)",
 }
-
-
-def euro(value) -> str:
-    return "–" if value is None else f"{fmt_number(value, 0)} €"
 
 
 def percent(value) -> str:
@@ -32,12 +28,12 @@ def _town_table(rows: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame(
         {
             "Stadt": rows["town_name"],
-            "Geplant": [euro(v) for v in rows["allocation"]],
-            "Bewilligt": [euro(v) for v in rows["committed"]],
-            "Abgerufen": [euro(v) for v in rows["called"]],
-            "Ausgegeben": [euro(v) for v in rows["spent"]],
+            "Geplant": [fmt_euro(v) for v in rows["allocation"]],
+            "Bewilligt": [fmt_euro(v) for v in rows["committed"]],
+            "Abgerufen": [fmt_euro(v) for v in rows["called"]],
+            "Ausgegeben": [fmt_euro(v) for v in rows["spent"]],
             "Anteil ausgegeben": [percent(v) for v in rows["share_spent"]],
-            "Verbleibend": [euro(v) for v in rows["remaining"]],
+            "Verbleibend": [fmt_euro(v) for v in rows["remaining"]],
             "Rest bei Laufzeitende (Prognose)": [_left_text(r) for r in rows.iter_rows(named=True)],
             "Bewertung": [PLAN_STATUS[s].split(" ", 1)[1] for s in rows["plan_status"]],
         }
@@ -51,8 +47,8 @@ def _ended(row: dict) -> bool:
 def _left_text(row: dict) -> str:
     """An ended programme has a final balance, a running one a forecast."""
     if _ended(row):
-        return f"{euro(row['remaining'])} (Endstand)"
-    return euro(row["projected_left_at_end"])
+        return f"{fmt_euro(row['remaining'])} (Endstand)"
+    return fmt_euro(row["projected_left_at_end"])
 
 
 def _overview(totals: pl.DataFrame) -> pl.DataFrame:
@@ -61,9 +57,9 @@ def _overview(totals: pl.DataFrame) -> pl.DataFrame:
         "Programm": [r["programme"] for r in rows],
         "Fördergeber": [r["funder"] for r in rows],
         "Laufzeit": [f"{fmt_date(r['programme_start'])} bis {fmt_date(r['programme_end'])}" for r in rows],
-        "Budget": [euro(r["budget"]) for r in rows],
-        "Bewilligt": [euro(r["committed"]) for r in rows],
-        "Ausgegeben": [f"{euro(r['spent'])} ({percent(r['share_spent'])})" for r in rows],
+        "Budget": [fmt_euro(r["budget"]) for r in rows],
+        "Bewilligt": [fmt_euro(r["committed"]) for r in rows],
+        "Ausgegeben": [f"{fmt_euro(r['spent'])} ({percent(r['share_spent'])})" for r in rows],
         "Rest am Ende": [_left_text(r) for r in rows],
         "Bewertung": ["beendet" if _ended(r) else PLAN_STATUS[r["plan_status"]].split(" ", 1)[1] for r in rows],
     })  # fmt: skip
@@ -95,18 +91,18 @@ def render() -> None:
     st.markdown(
         f"**Fördergeber:** {total['funder']} · **Laufzeit:** {fmt_date(total['programme_start'])} bis "
         f"{fmt_date(total['programme_end'])} · **Förderquote:** "
-        f"{'–' if total['rate'] is None else fmt_number(total['rate'], 0) + ' %'} · **Eigenanteil:** {euro(total['own_share'])}"
+        f"{'–' if total['rate'] is None else fmt_number(total['rate'], 0) + ' %'} · **Eigenanteil:** {fmt_euro(total['own_share'])}"
     )
     cols = st.columns(5)
-    cols[0].metric("Gesamtbudget", euro(total["budget"]))
-    cols[1].metric("Bewilligt", euro(total["committed"]))
-    cols[2].metric("Abgerufen", euro(total["called"]), percent(total["share_called"]) + " der Bewilligung", delta_color="off")
-    cols[3].metric("Ausgegeben", euro(total["spent"]), percent(total["share_spent"]) + " der Bewilligung", delta_color="off")
+    cols[0].metric("Gesamtbudget", fmt_euro(total["budget"]))
+    cols[1].metric("Bewilligt", fmt_euro(total["committed"]))
+    cols[2].metric("Abgerufen", fmt_euro(total["called"]), percent(total["share_called"]) + " der Bewilligung", delta_color="off")
+    cols[3].metric("Ausgegeben", fmt_euro(total["spent"]), percent(total["share_spent"]) + " der Bewilligung", delta_color="off")
     if _ended(total):
-        cols[4].metric("Endstand: nicht ausgegeben", euro(total["remaining"]))
+        cols[4].metric("Endstand: nicht ausgegeben", fmt_euro(total["remaining"]))
         st.markdown(f"**Bewertung:** Programm beendet am {fmt_date(total['programme_end'])}")
     else:
-        cols[4].metric("Rest bei Laufzeitende (Prognose)", euro(total["projected_left_at_end"]))
+        cols[4].metric("Rest bei Laufzeitende (Prognose)", fmt_euro(total["projected_left_at_end"]))
         st.markdown(f"**Bewertung:** {PLAN_STATUS[total['plan_status']]}")
 
     towns = funding.filter((pl.col("programme_id") == programme_id) & pl.col("town_ags").is_not_null())

@@ -8,12 +8,14 @@ import polars as pl
 import streamlit as st
 
 from dashboard import data, ui, views
+
+# below FULL_GRID the figures carry a warning, below MIN_GRID no share is given at all: it would
+# describe only part of the people (the Stadtprofil follows the same rule)
+from dashboard.profile import FULL_GRID, MIN_GRID
 from pipelines.german import fmt_date, fmt_number
 from pipelines.register.model import SUPPLY_CATEGORIES
 
 SCENARIOS = "nahversorgung_szenarien"
-FULL_GRID = 0.9  # below: the figures carry a warning
-MIN_GRID = 0.5  # below: no share at all, it would describe only part of the people
 
 
 def _completeness_warning(completeness: float, row: dict) -> str:
