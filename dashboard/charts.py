@@ -82,39 +82,51 @@ def _finish(chart: alt.Chart | alt.LayerChart, meta: ChartMeta, width: int | str
     )
 
 
-def time_series(frame: pl.DataFrame, meta: ChartMeta, width: int | str = "container", height: int = 380) -> alt.TopLevelMixin:
+def time_series(
+    frame: pl.DataFrame, meta: ChartMeta, width: int | str = "container", height: int = 380, second_axis: bool = False
+) -> alt.TopLevelMixin:
     """Lines over time, one per region; comparison regions dashed. A series break (e.g. the
-    Zensus 2022 base change) splits each line, so the two bases are never joined.
+    Zensus 2022 base change) splits each line, so the two bases are never joined. `second_axis`:
+    the comparison regions are drawn against an axis of their own on the right (the towns of a
+    Kreis beside NRW would otherwise be a flat line at the bottom).
 
     frame: region, period (date), value, series_break (nullable), comparison (bool)."""
-    fmt = value_format(frame["value"], meta.unit)
     data = frame.with_columns(
         pl.col("series_break").fill_null("").alias("segment"),
         pl.col("period").dt.year().alias("year"),
     )
     regions = data.unique("region", maintain_order=True)["region"].to_list()
-    base = alt.Chart(data).encode(
-        # annual figures (Stichtag 31.12. or calendar year): one position per year, labelled by it
-        x=alt.X("year:O", title=None, axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("value:Q", title=meta.unit, axis=alt.Axis(format=fmt), scale=alt.Scale(zero=False)),
-        color=alt.Color(
-            "region:N", title="Region", sort=regions,
-            scale=alt.Scale(domain=regions, range=REGION_COLOURS[: len(regions)] or REGION_COLOURS),
-        ),
-        strokeDash=alt.StrokeDash(
-            "comparison:N", title=None, legend=None,
-            scale=alt.Scale(domain=[False, True], range=[[1, 0], COMPARISON_DASH]),
-        ),
-        detail="segment:N",
-        tooltip=[
-            alt.Tooltip("region:N", title="Region"),
-            alt.Tooltip("period:T", title="Zeitpunkt", format="%d.%m.%Y"),
-            alt.Tooltip("value:Q", title=meta.unit, format=fmt),
-            alt.Tooltip("segment:N", title="Reihe"),
-        ],
+    colour = alt.Color(
+        "region:N", title="Region", sort=regions,
+        scale=alt.Scale(domain=regions, range=REGION_COLOURS[: len(regions)] or REGION_COLOURS),
     )  # fmt: skip
-    chart = alt.layer(base.mark_line(strokeWidth=2), base.mark_point(filled=True, size=40))
-    return _finish(chart, meta, width, height)
+
+    def lines(part: pl.DataFrame, axis_title: str, orient: str) -> alt.LayerChart:
+        fmt = value_format(part["value"], meta.unit)
+        base = alt.Chart(part).encode(
+            # annual figures (Stichtag 31.12. or calendar year): one position per year, labelled by it
+            x=alt.X("year:O", title=None, axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("value:Q", title=axis_title, axis=alt.Axis(format=fmt, orient=orient), scale=alt.Scale(zero=False)),
+            color=colour,
+            strokeDash=alt.StrokeDash(
+                "comparison:N", title=None, legend=None,
+                scale=alt.Scale(domain=[False, True], range=[[1, 0], COMPARISON_DASH]),
+            ),
+            detail="segment:N",
+            tooltip=[
+                alt.Tooltip("region:N", title="Region"),
+                alt.Tooltip("period:T", title="Zeitpunkt", format="%d.%m.%Y"),
+                alt.Tooltip("value:Q", title=meta.unit, format=fmt),
+                alt.Tooltip("segment:N", title="Reihe"),
+            ],
+        )  # fmt: skip
+        return alt.layer(base.mark_line(strokeWidth=2), base.mark_point(filled=True, size=40))
+
+    if not second_axis:
+        return _finish(lines(data, meta.unit, "left"), meta, width, height)
+    towns = lines(data.filter(~pl.col("comparison")), f"{meta.unit} – Städte und Gemeinden", "left")
+    others = lines(data.filter(pl.col("comparison")), f"{meta.unit} – Vergleichsgebiete (gestrichelt)", "right")
+    return _finish(alt.layer(towns, others).resolve_scale(y="independent"), meta, width, height)
 
 
 def ranking(frame: pl.DataFrame, meta: ChartMeta, direction: str, width: int | str = "container") -> alt.TopLevelMixin:

@@ -10,7 +10,7 @@ import functools
 import inspect
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import altair as alt
@@ -109,8 +109,19 @@ def _source(indicator: dict) -> str:
     return f"{indicator['source']}, Tabelle {indicator['table_code']}"
 
 
+SERIES_SCALES = {"werte": "Werte", "index": "Index (erster Stichtag = 100)"}
+# comparison regions this many times larger (or smaller) than the towns get an axis of their own
+SECOND_AXIS_RATIO = 3.0
+
+
 @per_build
-def indicator_series(indicator_id: str, towns: list[str], comparison: list[str]) -> View:
+def indicator_series(indicator_id: str, towns: list[str], comparison: list[str], scale: str = "werte") -> View:
+    """The indicator over time for towns and comparison regions. `scale` "werte": the values; when
+    the comparison regions (the Kreis, NRW) are of another size than the towns, they get a second
+    axis on the right, so the towns are never squashed to a flat line. "index": every region's
+    first Stichtag = 100, so towns and Land compare on one axis."""
+    if scale not in SERIES_SCALES:
+        raise ViewUnavailable(f"Unbekannte Darstellung „{scale[:20]}“ (möglich: {', '.join(SERIES_SCALES)}).")
     indicator = _indicator(indicator_id)
     regions = data.focus_regions()
     names = dict(regions.select("ags", "name").iter_rows())
@@ -134,16 +145,59 @@ def indicator_series(indicator_id: str, towns: list[str], comparison: list[str])
         stand_label=_stand_label(indicator),
         data_stand=values["data_stand"].max(),
     )
-    frame = values.select(
-        pl.col("region").alias("Region"), pl.col("ags").alias("AGS"), pl.col("period").alias("Zeitpunkt"),
-        pl.col("value").alias(f"Wert ({indicator['unit']})"), pl.col("series_break").alias("Reihe"),
-    )  # fmt: skip
-    params = {"indicator_id": indicator_id, "towns": towns, "comparison": comparison}
+    params = {"indicator_id": indicator_id, "towns": towns, "comparison": comparison, "scale": scale}
     last = values.filter(pl.col("period") == pl.col("period").max().over("ags"))
     summary = "Letzte Werte: " + "; ".join(
         f"{r['region']} {fmt_value(r['value'], indicator['unit'])} ({fmt_date(r['period'])})" for r in last.iter_rows(named=True)
     ) + "."
-    return View("indikator_verlauf", params, charts.time_series(values, meta), meta, frame, summary=summary)
+    original = pl.col("value").alias(f"Wert ({indicator['unit']})")
+    if scale == "index":
+        first = pl.col("value").sort_by("period").first().over("ags")
+        values = values.with_columns((pl.col("value") / first * 100).alias("index"), pl.col("value").alias("original"))
+        frame = values.select(
+            pl.col("region").alias("Region"), pl.col("ags").alias("AGS"), pl.col("period").alias("Zeitpunkt"),
+            pl.col("index").alias(f"Wert ({INDEX_UNIT})"), pl.col("original").alias(f"Originalwert ({indicator['unit']})"),
+            pl.col("series_break").alias("Reihe"),
+        )  # fmt: skip
+        chart = charts.time_series(values.with_columns(pl.col("index").alias("value")), replace(meta, unit=INDEX_UNIT))
+        summary += " Dargestellt als Index: der erste Stichtag jeder Region = 100."
+        return View("indikator_verlauf", params, chart, meta, frame, summary=summary)
+    frame = values.select(
+        pl.col("region").alias("Region"), pl.col("ags").alias("AGS"), pl.col("period").alias("Zeitpunkt"),
+        original, pl.col("series_break").alias("Reihe"),
+    )  # fmt: skip
+    second_axis = _needs_second_axis(values)
+    if second_axis:
+        summary += f" {SECOND_AXIS_NOTE}"
+    chart = charts.time_series(values, meta, second_axis=second_axis)
+    return View("indikator_verlauf", params, chart, meta, frame, summary=summary)
+
+
+INDEX_UNIT = "Index, erster Stichtag = 100"
+SECOND_AXIS_NOTE = "Die Vergleichsgebiete haben eine eigene Achse rechts."
+
+
+def _spread(values: pl.Series) -> float:
+    """How many times the largest magnitude exceeds the smallest (1 for one or no value)."""
+    sizes = values.abs().drop_nulls()
+    sizes = sizes.filter(sizes > 0)
+    return float(sizes.max() / sizes.min()) if sizes.len() else 1.0
+
+
+def _needs_second_axis(values: pl.DataFrame) -> bool:
+    """True when towns and comparison regions are shown and differ in size by more than
+    SECOND_AXIS_RATIO (the towns of a Kreis beside NRW: thousands beside millions)."""
+    largest = values.group_by("comparison").agg(pl.col("value").abs().max())
+    return largest.height == 2 and _spread(largest["value"]) > SECOND_AXIS_RATIO
+
+
+def series_default_scale(indicator_id: str, towns: list[str], comparison: list[str]) -> str:
+    """ "index" when even two axes would squash a line (the comparison regions differ in size among
+    themselves, like a Kreis and NRW), else "werte" (towns left, comparison regions right if needed)."""
+    view = indicator_series(indicator_id, towns, comparison, "werte")
+    value = next(c for c in view.frame.columns if c.startswith("Wert"))
+    largest = view.frame.filter(pl.col("AGS").is_in(comparison)).group_by("AGS").agg(pl.col(value).abs().max())[value]
+    return "index" if SECOND_AXIS_NOTE in view.summary and _spread(largest) > SECOND_AXIS_RATIO else "werte"
 
 
 @per_build

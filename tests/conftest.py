@@ -90,3 +90,30 @@ def as_role(monkeypatch):
         monkeypatch.setattr(auth, "identity", lambda: auth.Identity(f"test-{role}", f"{role}@kreis.example", role, False))
 
     return sign_in
+
+
+@pytest.fixture(scope="module")
+def ten_town_env(tmp_path_factory):
+    """An installation with all ten towns (two Stichtage), their boundaries, a register naming
+    Höxter and supply points (tests/support/ten_towns.py)."""
+    from pipelines.refresh import import_files
+    from tests.support import ten_towns
+    from tests.support.supply import import_shop_and_village
+
+    base = tmp_path_factory.mktemp("zehn_staedte")
+    env = installation_env(base)
+    settings = load_settings(env=env)
+    import_files(settings, ten_towns.write(base), replace=True)
+    import_shop_and_village(settings, base)
+    return env
+
+
+@pytest.fixture
+def in_town_env(ten_town_env, monkeypatch):
+    """ten_town_env in the process environment (pages and views read it from there)."""
+    from dashboard import profile
+
+    for key, value in ten_town_env.items():
+        monkeypatch.setenv(key, value)
+    yield ten_town_env
+    profile.clear_cache()

@@ -10,34 +10,11 @@ from datetime import date
 import pytest
 
 from dashboard import profile, profile_pdf, views
-from pipelines.config import load_settings
-from pipelines.refresh import import_files
 from tests.support import ten_towns
-from tests.support.installation import installation_env
-from tests.support.supply import import_shop_and_village
 from tests.test_browser import browser, clean_page, drawn_areas  # noqa: F401 (fixture)
 from tests.test_cli import xregion
 
 HOEXTER = "05762020"
-
-
-@pytest.fixture(scope="module")
-def ten_town_env(tmp_path_factory):
-    """The ten towns with two Stichtage, boundaries, a register and supply points."""
-    base = tmp_path_factory.mktemp("stadtprofil")
-    env = installation_env(base)
-    settings = load_settings(env=env)
-    import_files(settings, ten_towns.write(base), replace=True)
-    import_shop_and_village(settings, base)
-    return env
-
-
-@pytest.fixture
-def in_town_env(ten_town_env, monkeypatch):
-    for key, value in ten_town_env.items():
-        monkeypatch.setenv(key, value)
-    yield ten_town_env
-    profile.clear_cache()
 
 
 def test_the_headline_names_people_change_and_rank(in_town_env):
@@ -197,8 +174,19 @@ def test_the_profile_page_offers_the_pdf_with_the_towns_figures(browser, app_ten
 
 
 @pytest.mark.browser
-def test_the_ranking_and_the_map_name_all_ten_towns(browser, app_ten_towns):
+def test_indikatoren_keeps_the_towns_scale_and_ranking_and_map_name_all_ten(browser, app_ten_towns):
+    axis_titles = """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"] .role-axis-title text')]
+                         .map(e => e.textContent)"""
     with clean_page(browser, app_ten_towns, "indikatoren", "Indikatoren", "rangfolge-zehn") as page:
+        # population beside the Kreis and NRW opens as an index: no town flattened at the bottom
+        page.locator('[data-testid="stVegaLiteChart"] .role-axis-title').first.wait_for(timeout=30_000)
+        assert "Index, erster Stichtag = 100" in page.evaluate(axis_titles)
+        page.get_by_test_id("stRadioGroup").get_by_text("Werte", exact=True).click()  # the values: NRW and the Kreis on an axis of their own
+        page.wait_for_function(
+            f"() => ({axis_titles})().includes('Personen – Vergleichsgebiete (gestrichelt)')", timeout=30_000
+        )
+        assert "Personen – Städte und Gemeinden" in page.evaluate(axis_titles)
+        assert "darstellung=werte" in page.url
         page.mouse.wheel(0, 20_000)  # the ranking is drawn once scrolled to
         page.wait_for_function(
             """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"] .role-axis-label text')]

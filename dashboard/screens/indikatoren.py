@@ -10,6 +10,7 @@ import streamlit as st
 from dashboard import charts, data, ui, views
 from pipelines.german import fmt_date, fmt_number
 
+SCALE_CHOICES = {"auto": "automatisch", **views.SERIES_SCALES}
 DIRECTION_DE = {"up": "höher ist besser", "down": "niedriger ist besser", "neutral": "keine Wertung"}
 
 
@@ -96,13 +97,22 @@ def render() -> None:
 
     indicator = ui.indicator_picker(usable)
     towns, comparison = _pick_regions(regions)
+    choice = ui.query_radio("darstellung", "Darstellung", list(SCALE_CHOICES), SCALE_CHOICES.__getitem__)
     try:
-        series = views.indicator_series(indicator["indicator_id"], towns, comparison)
+        # "automatisch": the values, or an index where Kreis and Land would flatten a line
+        scale = views.series_default_scale(indicator["indicator_id"], towns, comparison) if choice == "auto" else choice
+        series = views.indicator_series(indicator["indicator_id"], towns, comparison, scale)
     except views.ViewUnavailable as exc:
         st.info(str(exc))
         _unavailable(catalogue)
         return
     ui.show_view(series)
+    if scale == "index":
+        st.caption("Index: der erste Stichtag jeder Region = 100 – so sind Städte, Kreis und Land auf einer Achse "
+                   "vergleichbar; die Werte selbst stehen unten in der Tabelle.")  # fmt: skip
+    elif views.SECOND_AXIS_NOTE in series.summary:
+        st.caption("Die Vergleichsgebiete (gestrichelt) sind viel größer als die Städte und haben deshalb eine eigene "
+                   "Achse rechts; „Index“ zeigt alle auf einer Achse.")  # fmt: skip
     _source_caption(indicator, series.frame.rename({"Reihe": "series_break"}), series.meta.data_stand)
 
     st.header("Rangfolge der Städte und Gemeinden")
@@ -117,7 +127,9 @@ def render() -> None:
         )
 
     st.header("Werte")
-    values = series.frame.rename({"Region": "region", "Zeitpunkt": "period", series.frame.columns[3]: "value"})
+    # the values themselves, also when the chart shows them as an index
+    original = next(c for c in series.frame.columns if c in (f"Wert ({indicator['unit']})", f"Originalwert ({indicator['unit']})"))
+    values = series.frame.rename({"Region": "region", "Zeitpunkt": "period", original: "value"})
     decimals = {",.0f": 0, ",.2f": 2}.get(charts.value_format(values["value"], indicator["unit"]), 1)
     st.dataframe(_table(values, decimals), hide_index=True, width="stretch")
     st.caption(f"Einheit: {indicator['unit']}. {series.meta.source_line}")
