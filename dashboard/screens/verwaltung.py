@@ -61,8 +61,12 @@ def number_text(value) -> str | None:
 
 
 def _display(field: Field, value, names: dict[str, dict[str, str]]):
+    """A stored value as the table editor shows it. An empty text or number cell is shown empty:
+    the editor would write "None" into it (an empty cell reads back as empty, see parse_value)."""
     if field.kind in ("number", "int"):
-        return number_text(value)
+        return number_text(value) or ""
+    if field.kind == "text":
+        return value if value is not None else ""
     if field.kind == "towns":
         return ", ".join(names["towns"].get(v, v) for v in value or [])
     if field.kind == "ref" and field.ref in names:
@@ -119,6 +123,7 @@ def _table_editor(entity_name: str) -> None:
         elif not changes:
             st.info("Keine Änderungen.")
         else:
+            st.session_state[OPEN_TAB] = TABLES_TAB  # the page comes back on the table that was saved
             _save(changes, f"Bearbeitung in der App: {entity.sheet}", [snapshot_key])
     if right.button("Neu laden (Änderungen anderer übernehmen)", key=f"reload_{entity_name}"):
         st.session_state.pop(snapshot_key, None)
@@ -287,6 +292,7 @@ def _undo(change_set: int, touched: set[str]) -> None:
 
 
 HISTORY_TAB = "Verlauf und Rückgängig"
+TABLES_TAB = "Tabellen bearbeiten"
 OPEN_TAB = "verwaltung_offener_reiter"
 
 
@@ -334,8 +340,8 @@ def render() -> None:
         )
         _history()
         return
-    # after an undo the page comes back on the Verlauf, where the undo was made
-    tab_quick, tab_tables, tab_history = st.tabs(["Messwert erfassen", "Tabellen bearbeiten", HISTORY_TAB],
+    # after an undo the page comes back on the Verlauf, where the undo was made (after a save on its table)
+    tab_quick, tab_tables, tab_history = st.tabs(["Messwert erfassen", TABLES_TAB, HISTORY_TAB],
                                                  default=st.session_state.pop(OPEN_TAB, None))  # fmt: skip
     with tab_quick:
         _measurement_form()

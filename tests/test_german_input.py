@@ -1,0 +1,147 @@
+"""Every number a person can type in Verwaltung, typed the German way in the real browser
+("1,5", "1.234,56", "5.600.000 €"), is stored as meant; an ambiguous one ("2.500") is refused
+with a German message and nothing is stored."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from pipelines.config import load_settings
+from pipelines.refresh import import_files
+from pipelines.register.store import RegisterStore
+from tests.support import register_fixtures
+from tests.support.installation import installation_env
+from tests.test_browser import browser, clean_page, running_app  # noqa: F401 (fixture)
+
+pytestmark = pytest.mark.browser
+
+# (sheet, column of the field in the table, text typed, field, value stored)
+TYPED = {
+    "Handlungsfelder": [(2, "12", "position", 12)],
+    "Kennzahlen": [(5, "1,5", "baseline_value", 1.5), (6, "2024", "baseline_year", 2024),
+                   (7, "1.234,56", "target_value", 1234.56), (8, "2030", "target_year", 2030)],
+    "Messwerte": [(2, "12,5", "value", 12.5)],
+    "Förderprogramme": [(5, "5.600.000 €", "budget", 5_600_000), (6, "80,5", "rate", 80.5),
+                        (7, "20.000,00", "own_share", 20_000)],
+    "Zuweisungen": [(2, "60.000,50", "amount", 60_000.5)],
+    "Mittel": [(4, "1.234.567,89 €", "amount", 1_234_567.89)],
+    "Nahversorgungspunkte": [(4, "51,7734", "lat", 51.7734), (5, "9,3812", "lon", 9.3812)],
+}  # fmt: skip
+ENTITY = {"Handlungsfelder": "fields", "Kennzahlen": "kpis", "Messwerte": "measurements", "Förderprogramme": "programmes",
+          "Zuweisungen": "allocations", "Mittel": "funding_records", "Nahversorgungspunkte": "supply_points"}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def register_env(tmp_path_factory):
+    """The test register with one row in every table that has numbers (a supply point added)."""
+    base = tmp_path_factory.mktemp("eingabe")
+    env = installation_env(base)
+    records = register_fixtures.records()
+    records["supply_points"] = [{"id": "S1", "name": "Dorfladen Test", "category": "Dorfladen", "lat": 51.7, "lon": 9.3}]
+    import_files(load_settings(env=env), [register_fixtures.workbook(base / "register.xlsx", records)], replace=True)
+    return env
+
+
+@pytest.fixture(scope="module")
+def app_register(register_env):
+    with running_app(register_env) as url:
+        yield url
+
+
+def _store(env) -> RegisterStore:
+    return RegisterStore(load_settings(env=env).register_store)
+
+
+def _type_into(page, column: int, text: str) -> str:
+    """Select the first row's cell in `column` with the keyboard (the grid is a canvas), open its
+    editor with Enter, type and confirm; returns what the editor showed before. A click that lands
+    while the grid is still being drawn selects nothing: then it is tried again."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    editor = page.locator("textarea.gdg-input, input.gdg-input").first
+    for attempt in range(4):
+        canvas = page.locator('[data-testid="data-grid-canvas"]').first.bounding_box()
+        # row 1 (below the 35 px header), first column (right of the 33 px column of row checkboxes)
+        page.mouse.click(canvas["x"] + 33 + 30, canvas["y"] + 35 + 17)
+        for _ in range(column):
+            page.keyboard.press("ArrowRight")
+        page.keyboard.press("Enter")
+        try:
+            editor.wait_for(timeout=3_000)
+            break
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+            page.wait_for_timeout(500)
+    else:
+        raise AssertionError(f"Der Editor der Spalte {column} öffnet sich nicht.")
+    shown = editor.input_value()
+    editor.fill(text)
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(300)
+    return shown
+
+
+def _open_table(page, sheet: str) -> None:
+    page.get_by_role("tab", name="Tabellen bearbeiten").click()
+    choice = page.get_by_test_id("stRadioGroup").get_by_role("radio", name=sheet, exact=True)
+    choice.wait_for(state="attached", timeout=10_000)
+    page.wait_for_timeout(500)  # the tab's content settles; a click during its layout can hit the neighbour
+    choice.check(force=True)
+    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=30_000)
+    assert choice.is_checked()
+    page.locator('[data-testid="data-grid-canvas"]').first.wait_for(timeout=30_000)
+    page.wait_for_timeout(1_000)
+
+
+@pytest.mark.parametrize("sheet", list(TYPED))
+def test_every_number_typed_the_german_way_is_stored_as_meant(browser, app_register, register_env, sheet):
+    entity = ENTITY[sheet]
+    key = _store(register_env).records(entity)[0][0]
+    with clean_page(browser, app_register, "verwaltung", "Verwaltung", f"eingabe-{entity}") as page:
+        _open_table(page, sheet)
+        shown = [_type_into(page, column, text) for column, text, _, _ in TYPED[sheet]]
+        if sheet == "Zuweisungen":
+            assert shown == ["60.000"]  # the stored 60 000 € is shown the German way
+        page.get_by_role("button", name="Speichern", exact=True).click()
+        page.get_by_text("Alle Seiten zeigen den neuen Stand").wait_for(timeout=60_000)
+        # the page comes back on the table just saved, not on the first tab
+        assert page.get_by_role("tab", name="Tabellen bearbeiten").get_attribute("aria-selected") == "true"
+        assert page.get_by_test_id("stRadioGroup").get_by_role("radio", name=sheet, exact=True).is_checked()
+    stored = dict((k, r) for k, _, r in _store(register_env).records(entity))[key]
+    for _, text, field, value in TYPED[sheet]:
+        assert stored[field] == pytest.approx(value), (text, stored)
+
+
+def test_an_ambiguous_amount_is_refused_and_nothing_is_stored(browser, app_register, register_env):
+    before = _store(register_env).records("allocations")
+    with clean_page(browser, app_register, "verwaltung", "Verwaltung", "eingabe-mehrdeutig") as page:
+        _open_table(page, "Zuweisungen")
+        _type_into(page, 2, "2.500")
+        page.get_by_role("button", name="Speichern", exact=True).click()
+        message = page.get_by_text("Nicht gespeichert:")
+        message.wait_for(timeout=30_000)
+        assert "„2.500“ ist mehrdeutig" in message.inner_text()
+    assert _store(register_env).records("allocations") == before
+
+
+def test_the_quick_form_reads_a_decimal_comma(browser, app_register, register_env):
+    with clean_page(browser, app_register, "verwaltung", "Verwaltung", "eingabe-messwert") as page:
+        form = page.locator('[data-testid="stForm"]')
+        form.get_by_role("textbox", name="Wert", exact=True).fill("1,5")
+        form.get_by_role("button", name="Messwert speichern").click()
+        page.get_by_text("Alle Seiten zeigen den neuen Stand").wait_for(timeout=60_000)
+    values = {r["date"]: r["value"] for _, _, r in _store(register_env).records("measurements")}
+    assert values[date.today()] == 1.5
+
+
+def test_after_an_undo_the_verlauf_stays_open(browser, app_register, register_env):
+    latest = max(h["change_set"] for h in _store(register_env).history())
+    with clean_page(browser, app_register, "verwaltung", "Verwaltung", "verlauf-rueckgaengig") as page:
+        page.get_by_role("tab", name="Verlauf und Rückgängig").click()
+        page.get_by_role("button", name=f"Änderung Nr. {latest} rückgängig machen").click()
+        page.get_by_text(f"Änderung Nr. {latest} rückgängig gemacht").wait_for(timeout=60_000)
+        assert page.get_by_role("tab", name="Verlauf und Rückgängig").get_attribute("aria-selected") == "true"
+    undone = next(h for h in _store(register_env).history() if h["change_set"] == latest)
+    assert undone["undone_by"]
