@@ -75,21 +75,47 @@ def pdf(spec: dict) -> bytes:
     return vlc.vegalite_to_pdf(spec, vl_version=VL_VERSION)
 
 
-def for_projector(chart: alt.TopLevelMixin | dict) -> dict:
-    """The chart with type large enough for a projector (and high-contrast text)."""
+PROJECTOR_TYPE = 24  # px: the smallest type read from the back of a Kreistag hall
+PROJECTOR_HEIGHT = 640  # px: on 1920 × 1080 the chart fills the screen under the slide's title
+
+
+def for_projector(chart: alt.TopLevelMixin | dict, slide_title: str | None = None) -> dict:
+    """The chart with type large enough for a projector (and high-contrast text). With a
+    `slide_title` (shown above the chart by the slide) the chart's own title gives way to its
+    subtitle (region, date), so each title is on screen once."""
     spec = copy.deepcopy(chart if isinstance(chart, dict) else chart.to_dict())
     config = spec.setdefault("config", {})
-    # at least 24 px for every label: read from the back of a Kreistag hall
-    config["axis"] = {**config.get("axis", {}), "labelFontSize": 24, "titleFontSize": 24, "labelColor": "#000000",
+    big = PROJECTOR_TYPE
+    config["axis"] = {**config.get("axis", {}), "labelFontSize": big, "titleFontSize": big, "labelColor": "#000000",
                       "titleColor": "#000000", "labelLimit": 400, "tickCount": 8}  # fmt: skip
-    config["legend"] = {**config.get("legend", {}), "labelFontSize": 24, "titleFontSize": 24, "labelLimit": 400,
+    config["legend"] = {**config.get("legend", {}), "labelFontSize": big, "titleFontSize": big, "labelLimit": 400,
+                        "labelColor": "#000000", "titleColor": "#000000",
                         "symbolSize": 300}  # fmt: skip
-    config["title"] = {**config.get("title", {}), "fontSize": 34, "subtitleFontSize": 24, "color": "#000000"}
-    config["text"] = {"fontSize": 24}
-    if isinstance(spec.get("title"), dict):
-        spec["title"].pop("fontSize", None)  # the config's size applies
-    spec["height"] = 560
+    config["title"] = {**config.get("title", {}), "fontSize": 34, "subtitleFontSize": big, "color": "#000000"}
+    config["text"] = {"fontSize": big}
+    title = spec.get("title")
+    if isinstance(title, dict):
+        title.pop("fontSize", None)  # the config's size applies
+        if slide_title:
+            subtitle = title.pop("subtitle", None) or []
+            title["text"] = subtitle if subtitle else ""
+            title["fontSize"] = big + 2
+    _enlarge_text_marks(spec, big)
+    spec["height"] = PROJECTOR_HEIGHT
     return spec
+
+
+def _enlarge_text_marks(node, size: int) -> None:
+    """Text marks (bar values, town names on maps) at least `size` px: their own font size
+    would otherwise win over the config's."""
+    if isinstance(node, dict):
+        mark = node.get("mark")
+        if mark == "text":
+            node["mark"] = {"type": "text", "fontSize": size}
+        elif isinstance(mark, dict) and mark.get("type") == "text":
+            mark["fontSize"] = max(mark.get("fontSize", 0), size)
+        for child in node.get("layer", []) + node.get("vconcat", []) + node.get("hconcat", []):
+            _enlarge_text_marks(child, size)
 
 
 # --- rendered once per view and warehouse build --------------------------------------------------

@@ -276,8 +276,17 @@ def test_wochenblick_with_the_demo_register(browser, app_demo):
 UPSTREAM_PROBES = ("/_stcore/health", "/_stcore/host-config")
 
 
-def open_direct(browser, url: str):
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+def assert_no_errors_but_upstream_probes(watch: PageWatch) -> None:
+    """A page opened at its sub-page address logs Streamlit's probes (streamlit#7074), nothing else."""
+    probes = [e for e in watch.console_errors if any(p in e for p in UPSTREAM_PROBES)]
+    others = [e for e in watch.console_errors if e not in probes]
+    # the browser's own line for each of those 404s names no address; one per probe is expected
+    generic = [e for e in others if e.startswith("Failed to load resource") and "404" in e]
+    assert len(generic) <= len(probes) and [e for e in others if e not in generic] == []
+
+
+def open_direct(browser, url: str, viewport: dict | None = None):
+    page = browser.new_page(viewport=viewport or {"width": 1400, "height": 1000})
     watch = PageWatch(page, url)
     page.goto(url)
     return page, watch
@@ -302,11 +311,7 @@ def test_a_shared_link_opens_the_same_view(browser, app_with_data):
         )
         assert legend == 2  # Höxter and the Regierungsbezirk, as in the link
         assert page.locator('[data-testid="stException"]').count() == 0
-        probes = [e for e in watch.console_errors if any(p in e for p in UPSTREAM_PROBES)]
-        others = [e for e in watch.console_errors if e not in probes]
-        # the browser's own line for each of those 404s names no address; one per probe is expected
-        generic = [e for e in others if e.startswith("Failed to load resource") and "404" in e]
-        assert len(generic) <= len(probes) and [e for e in others if e not in generic] == []
+        assert_no_errors_but_upstream_probes(watch)
     finally:
         page.screenshot(path=screenshot_path("shared-link"), full_page=True)
         page.close()

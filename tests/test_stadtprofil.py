@@ -10,8 +10,6 @@ from datetime import date
 import pytest
 
 from dashboard import profile, profile_pdf, views
-from tests.support import ten_towns
-from tests.test_browser import browser, clean_page, drawn_areas  # noqa: F401 (fixture)
 from tests.test_cli import xregion
 
 HOEXTER = "05762020"
@@ -87,7 +85,7 @@ def test_a_key_outside_the_kreis_is_refused_in_german(in_town_env):
         profile.build("05774032")
 
 
-def _pdf_pages(pdf: bytes) -> list:
+def pdf_pages(pdf: bytes) -> list:
     import pypdfium2 as pdfium
 
     return list(pdfium.PdfDocument(io.BytesIO(pdf)))
@@ -95,7 +93,7 @@ def _pdf_pages(pdf: bytes) -> list:
 
 def test_the_pdf_is_a4_landscape_with_every_section_and_its_source(in_town_env):
     pdf = profile_pdf.profile_pdf(profile.build(HOEXTER))
-    pages = _pdf_pages(pdf)
+    pages = pdf_pages(pdf)
     assert len(pages) == 4
     assert {tuple(round(v) for v in page.get_size()) for page in pages} == {(842, 595)}
     text = [page.get_textpage().get_text_range() for page in pages]
@@ -121,94 +119,3 @@ def test_export_writes_one_profile_or_all_ten(ten_town_env, tmp_path):
     assert "05762020 (Höxter)" in wrong.stderr + wrong.stdout
     assert not (tmp_path / "falsch").exists() or not any((tmp_path / "falsch").iterdir())
 
-
-# --- in the real browser --------------------------------------------------------------------------
-
-TEN_TOWNS = {name for _, name, *_ in ten_towns.TOWNS}
-
-
-@pytest.fixture(scope="module")
-def app_ten_towns(ten_town_env):
-    from tests.browser import running_app
-
-    with running_app(ten_town_env) as url:
-        yield url
-
-
-def _choose(page, label: str, option: str) -> None:
-    """Pick an entry of a Streamlit select box as a person does: open it, click the entry."""
-    page.locator('[data-testid="stSelectbox"]').filter(has_text=label).first.locator('[role="combobox"]').click()
-    page.get_by_role("option", name=option, exact=True).click()
-    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=30_000)
-
-
-@pytest.mark.browser
-def test_the_profile_page_offers_the_pdf_with_the_towns_figures(browser, app_ten_towns, tmp_path):
-    import numpy as np
-
-    with clean_page(browser, app_ten_towns, "stadtprofil", "Stadtprofil", "stadtprofil") as page:
-        _choose(page, "Stadt oder Gemeinde", "Höxter")
-        headline = "Höxter: 28.166 Einwohner, −0,4 % zum Vorjahr, Rang 1 von 10"
-        page.get_by_role("heading", name=headline).wait_for(timeout=30_000)
-        assert "stadt=05762020" in page.url  # a link opens the same town
-        page.locator('[data-testid="stVegaLiteChart"] path[aria-label*="Gebiet: Höxter"]').first.wait_for(timeout=30_000)
-        body = page.locator("body").inner_text()
-        assert "Dorfladen Ovenhausen" in body and "zugewiesen 60.000 €" in body and "Projektregister des Kreises" in body
-        with page.expect_download(timeout=60_000) as caught:
-            page.get_by_role("button", name="Stadtprofil als PDF (A4)").click()
-        download = caught.value
-        assert download.suggested_filename == "Stadtprofil_Höxter.pdf"
-        pdf = (tmp_path / "profil.pdf")
-        download.save_as(pdf)
-    first = _pdf_pages(pdf.read_bytes())[0]
-    image = first.render(scale=2).to_pil().convert("RGB")
-    image.save(tmp_path / "profil.png")
-    width, height = image.size
-    assert width / height == pytest.approx(841.89 / 595.28, rel=0.01)  # A4 landscape
-    # the town on the map: a block of the highlight colour (Höxter's square), and only one
-    highlight = tuple(int(views.TOWN_COLOUR[i : i + 2], 16) for i in (1, 3, 5))
-    share = (np.asarray(image) == highlight).all(axis=2).mean()
-    assert 0.02 < share < 0.2
-    text = first.get_textpage().get_text_range()
-    assert headline in text and "Stand der Daten 20.11.2026" in text
-
-
-@pytest.mark.browser
-def test_indikatoren_keeps_the_towns_scale_and_ranking_and_map_name_all_ten(browser, app_ten_towns):
-    axis_titles = """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"] .role-axis-title text')]
-                         .map(e => e.textContent)"""
-    with clean_page(browser, app_ten_towns, "indikatoren", "Indikatoren", "rangfolge-zehn") as page:
-        # population beside the Kreis and NRW opens as an index: no town flattened at the bottom
-        page.locator('[data-testid="stVegaLiteChart"] .role-axis-title').first.wait_for(timeout=30_000)
-        assert "Index, erster Stichtag = 100" in page.evaluate(axis_titles)
-        page.get_by_test_id("stRadioGroup").get_by_text("Werte", exact=True).click()  # the values: NRW and the Kreis on an axis of their own
-        page.wait_for_function(
-            f"() => ({axis_titles})().includes('Personen – Vergleichsgebiete (gestrichelt)')", timeout=30_000
-        )
-        assert "Personen – Städte und Gemeinden" in page.evaluate(axis_titles)
-        assert "darstellung=werte" in page.url
-        page.mouse.wheel(0, 20_000)  # the ranking is drawn once scrolled to
-        page.wait_for_function(
-            """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"] .role-axis-label text')]
-                     .filter(e => e.textContent === 'Willebadessen').length > 0""",
-            timeout=30_000,
-        )
-        labels = page.evaluate(
-            """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"] .role-axis-label text')]
-                     .map(e => e.textContent)"""
-        )
-        assert TEN_TOWNS <= set(labels)
-    with clean_page(browser, app_ten_towns, "karte", "Karte", "karte-zehn") as page:
-        page.locator('[data-testid="stVegaLiteChart"] path[aria-roledescription="geoshape"]').first.wait_for(timeout=30_000)
-        assert set(drawn_areas(page)) == TEN_TOWNS
-        # each legend swatch is drawn in the colour of its class
-        swatches = page.evaluate(
-            """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"] .role-legend-symbol path')]
-                     .map(e => e.getAttribute('fill') || e.style.fill)"""
-        )
-        fills = page.evaluate(
-            """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"] path[aria-roledescription="geoshape"]')]
-                     .map(e => e.getAttribute('fill'))"""
-        )
-        assert len(set(swatches)) == len(swatches) >= 3
-        assert set(fills) <= set(swatches)

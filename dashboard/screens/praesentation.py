@@ -92,7 +92,7 @@ def _present(slug: str) -> None:
     if view is None:
         st.error(f"Nicht verfügbar: {problem}")
     else:
-        st.vega_lite_chart(export.for_projector(view.chart), width="stretch", key=f"slide_{number}")
+        st.vega_lite_chart(export.for_projector(view.chart, item.title), width="stretch", key=f"slide_{number}")
         footer = view.meta.source_line + (" · BEISPIELDATEN" if data.is_demo() else "")
         st.markdown(f'<p class="xr-slide-foot">{html.escape(footer)}</p>', unsafe_allow_html=True)
     if item.note:
