@@ -426,3 +426,15 @@ def town_figures() -> pl.DataFrame:
 def town_coverage() -> pl.DataFrame:
     """Nahversorgung coverage per town and for the Kreis (marts.nahversorgung_coverage)."""
     return query("SELECT * FROM marts.nahversorgung_coverage ORDER BY ags, category_group, threshold_m")
+
+
+def network_rows() -> int:
+    """Rows of the path network in the build (0: none loaded, distances on foot are empty)."""
+    frame = query("SELECT coalesce(sum(rows), 0) FROM meta.source_status WHERE source = 'wegenetz'")
+    return int(frame.item(0, 0)) if frame.height else 0
+
+
+def reach_coverage() -> pl.DataFrame:
+    """Straight-line and walking coverage per town and the Kreis for every category and the
+    BBSR's five services (marts.erreichbarkeit_coverage)."""
+    return query("SELECT * FROM marts.erreichbarkeit_coverage ORDER BY ags, category")

@@ -216,8 +216,13 @@ def model_name(path: Path) -> str:
 def _python_steps() -> dict:
     """Work SQL does badly, run right before the model that reads its result."""
     from pipelines.nearest import build_nearest_supply
+    from pipelines.network import build_network_reach
 
-    return {"marts.nahversorgung_cells": build_nearest_supply}
+    def distances(con) -> None:
+        build_nearest_supply(con)
+        build_network_reach(con)
+
+    return {"marts.nahversorgung_cells": distances}
 
 
 def run_sql_models(con: duckdb.DuckDBPyConnection, sql_dir: Path, reporter: Reporter) -> list[str]:

@@ -54,10 +54,10 @@ def test_a_refresh_against_a_refusing_address_ends_in_seconds_with_one_message_p
     result = refresh(settings)
     elapsed = time.monotonic() - started
     assert elapsed < 10, f"{elapsed:.1f} s: a refused connection must not be retried"
-    assert not result.fetched and set(result.failed) == {"itnrw", "bkg", "osm", "zensus"}
+    assert not result.fetched and set(result.failed) == {"itnrw", "bkg", "wegenetz", "osm", "zensus"}
     # the Zensus grid is cut with the BKG boundaries: without them it says so before asking
     assert "Grenzen des Kreises" in result.failed["zensus"] or "nicht erreichbar" in result.failed["zensus"]
-    for source in ("itnrw", "bkg", "osm"):
+    for source in ("itnrw", "bkg", "wegenetz", "osm"):
         message = result.failed[source]
         assert "nicht erreichbar" in message and "die Verbindung wird abgelehnt" in message
         assert message.count("Netz oder Proxy prüfen") == 1  # one message, not one per table

@@ -89,6 +89,60 @@ def _scenario(distance: int, full_range: bool, points: pl.DataFrame) -> dict | N
     return {"lon": lon, "lat": lat, "name": name} if add else None
 
 
+BBSR_FIVE = {"Vollsortiment": "Supermarkt/Discounter", "Hausarzt": "Hausarztpraxis", "Apotheke": "Apotheke",
+             "Grundschule": "Grundschule", "Haltestelle": "ÖV-Haltestelle", "alle fünf": "alle fünf erreichbar",
+             "keine der fünf": "keine der fünf erreichbar"}  # fmt: skip
+BBSR_2025_RURAL_NONE = 0.21
+
+
+def _share(value) -> str:
+    return "–" if value is None else f"{fmt_number(100 * value, 0)} %"
+
+
+def _on_foot(shown: bool) -> None:
+    """Straight line against the path network, for the five services of the BBSR's 2025 analysis."""
+    st.header("Zu Fuß auf dem Wegenetz: die fünf Einrichtungen des BBSR (2025)")
+    if not data.network_rows():
+        st.info("Noch kein Wegenetz geladen: `xregion refresh --source wegenetz` fragt es bei OpenStreetMap ab, ohne "
+                "Internet eine `.osm`-Datei mit `xregion import <Datei>` einlesen (siehe Seite **Daten**). Bis dahin "
+                "gelten alle Entfernungen als Luftlinie.")  # fmt: skip
+        return
+    reach = data.reach_coverage()
+    region = data.settings().region.ags
+    kreis = {r["category"]: r for r in reach.filter(pl.col("ags") == region).iter_rows(named=True)}
+    if not kreis:
+        st.info("Im Bevölkerungsgitter liegt keine bewohnte Zelle des Kreises (siehe Seite **Daten**).")
+        return
+    any_row = next(iter(kreis.values()))
+    st.metric("Nicht ans Wegenetz angebunden (über 500 m vom nächsten Weg)",
+              f"{fmt_number(any_row['population_not_connected'])} Menschen")  # fmt: skip
+    rows = [{"Einrichtung": label,
+             "Luftlinie ≤ 1.000 m": _share(kreis[c]["share_1000_straight"]) if c in kreis and shown else "–",
+             "Fußweg ≤ 1.000 m": _share(kreis[c]["share_1000_network"]) if c in kreis and shown else "–",
+             "zu Fuß ≤ 15 min": _share(kreis[c]["share_15_min"]) if c in kreis and shown else "–",
+             "zu Fuß ≤ 10 min": _share(kreis[c]["share_10_min"]) if c in kreis and shown else "–"}
+            for c, label in BBSR_FIVE.items()]  # fmt: skip
+    st.dataframe(pl.DataFrame(rows), hide_index=True, width="stretch")
+    st.caption(
+        "**Luftlinie:** gerade Entfernung von der Rasterzelle zum nächsten Punkt (BBSR-Methode bis 2022). "
+        "**Fußweg:** entlang der begehbaren OpenStreetMap-Wege, mit dem geraden Weg von der Zelle und vom Punkt zum "
+        f"nächsten Wegeknoten; Gehzeit bei 4,5 km/h. Vergleich BBSR 2025: in ländlichen Gemeinden erreichen "
+        f"{_share(BBSR_2025_RURAL_NONE)} der Menschen keine der fünf Einrichtungen zu Fuß (Analysen Kompakt 01/2025)."
+    )
+    towns = reach.filter((pl.col("ags") != region))
+    by_town: dict[str, dict] = {}
+    for r in towns.iter_rows(named=True):
+        by_town.setdefault(r["name"], {})[r["category"]] = r
+    table = [{"Stadt": name,
+              "Supermarkt Luftlinie ≤ 1.000 m": _share(c.get("Vollsortiment", {}).get("share_1000_straight")) if shown else "–",
+              "Supermarkt Fußweg ≤ 1.000 m": _share(c.get("Vollsortiment", {}).get("share_1000_network")) if shown else "–",
+              "keine der fünf zu Fuß ≤ 15 min": _share(c.get("keine der fünf", {}).get("share_15_min")) if shown else "–",
+              "nicht angebunden": fmt_number(next(iter(c.values()))["population_not_connected"])}
+             for name, c in sorted(by_town.items())]  # fmt: skip
+    if table:
+        st.dataframe(pl.DataFrame(table), hide_index=True, width="stretch")
+
+
 def render() -> None:
     ui.page_header("Nahversorgung", f"{ui.region_label()} — Lebensmittel in erreichbarer Nähe (#SNZ)")
     if not data.warehouse_exists():
@@ -149,6 +203,7 @@ def render() -> None:
     with st.container():
         map_slot = st.empty()
         st.dataframe(table, hide_index=True, width="stretch")
+        _on_foot(shown)
         extra = _scenario(distance, full_range, points)
         with map_slot.container():
             ui.show_view(views.supply_map(distance, full_range, extra), key="nahversorgung")

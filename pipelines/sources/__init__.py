@@ -70,9 +70,11 @@ class Source:
 
 
 def all_sources() -> list[Source]:
-    from pipelines.sources import bkg, itnrw, osm, register, zensus
+    from pipelines.sources import bkg, itnrw, osm, register, wegenetz, zensus
 
-    return [itnrw.SOURCE, bkg.SOURCE, osm.SOURCE, zensus.SOURCE, register.SOURCE]
+    # in this order files are recognised (the path network before the supply points: both are
+    # Overpass answers) and sources refreshed
+    return [itnrw.SOURCE, bkg.SOURCE, wegenetz.SOURCE, osm.SOURCE, zensus.SOURCE, register.SOURCE]
 
 
 def by_name(names: list[str] | None, sources: list[Source] | None = None) -> list[Source]:

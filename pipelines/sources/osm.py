@@ -1,4 +1,5 @@
-"""Grocery supply points from OpenStreetMap (Overpass API).
+"""Grocery supply points from OpenStreetMap (Overpass API), and the other four services of the
+BBSR's walking analysis of 2025 (Hausarzt, Apotheke, Grundschule, ÖV-Haltestelle).
 
 One request for the region (its bounding box plus a margin, so shops just across the border
 that serve border villages are included), a descriptive User-Agent (Overpass answers 406
@@ -62,6 +63,12 @@ def overpass_query(settings: Settings) -> str:
         f'  nwr{where}["amenity"="marketplace"];\n'
         f'  nwr{where}["name"~"{VILLAGE_SHOP_NAMES}",i];\n'
         f'  node{where}["place"~"^(town|village|hamlet|suburb)$"];\n'  # the places people ask about
+        # the other services of the BBSR's 2025 walking analysis
+        f'  nwr{where}["amenity"~"^(doctors|pharmacy|school)$"];\n'
+        f'  nwr{where}["healthcare"~"^(doctor|pharmacy)$"];\n'
+        f'  node{where}["highway"="bus_stop"];\n'
+        f'  nwr{where}["public_transport"="platform"];\n'
+        f'  nwr{where}["railway"~"^(station|halt)$"];\n'
         ");\nout center tags;\n"
     )
 

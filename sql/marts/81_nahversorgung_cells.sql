@@ -2,7 +2,11 @@
 -- distance (m) to the nearest supply point: any category (`distance_any`, point `nearest_any`)
 -- and a full-range shop (`distance_full`, `nearest_full`; the BBSR measure). The distances come
 -- from a k-d tree run before this model (pipelines/nearest.py, staging.nearest_supply).
--- No point within 10 km: distance null.
+-- No point within 10 km: distance null. Along the path network (pipelines/network.py,
+-- staging.network_reach): `network_any`/`network_full` (m, access legs included) and the walking
+-- minutes at 4,5 km/h; `access_m` is the straight leg to the nearest network node, and a cell
+-- farther than 500 m from the network is not connected (`network_connected` false, no network
+-- distance).
 with cells as (
 
     select * from raw.zensus_cells
@@ -40,6 +44,19 @@ nearest as (
 
 ),
 
+network as (
+
+    select
+        cell_id,
+        any_value(network_m) filter (where category = 'alle') as network_any,
+        any_value(network_m) filter (where category = 'Vollsortiment') as network_full,
+        any_value(walk_min) filter (where category = 'alle') as walk_min_any,
+        any_value(walk_min) filter (where category = 'Vollsortiment') as walk_min_full
+    from staging.network_reach
+    group by cell_id
+
+),
+
 final as (
 
     select
@@ -53,9 +70,17 @@ final as (
         nearest.distance_any,
         nearest.distance_full,
         nearest.nearest_any,
-        nearest.nearest_full
+        nearest.nearest_full,
+        network.network_any,
+        network.network_full,
+        network.walk_min_any,
+        network.walk_min_full,
+        network_cells.access_m,
+        coalesce(network_cells.network_connected, false) as network_connected
     from assigned
     left join nearest using (cell_id)
+    left join network using (cell_id)
+    left join staging.network_cells as network_cells using (cell_id)
 
 )
 

@@ -1,0 +1,189 @@
+"""Distances along the path network (BBSR 2025): from every populated grid cell to the nearest
+point of each category, walking (and cycling on the ways a bike may use).
+
+Cells and points are snapped to their nearest network node; the straight access leg from the
+cell to its node and from the point to its node is counted. Per category one multi-source
+shortest-path search (`scipy.sparse.csgraph.dijkstra` from a virtual source joined to every
+point of the category by its access leg) gives the network distance of all nodes at once — not
+one search per shop. A cell farther than `ACCESS_LIMIT_M` from any node gets no distance: it is
+counted as "nicht ans Wegenetz angebunden", never given a guess.
+
+Why scipy and not igraph/pandana/osmnx: scipy is already a dependency (the k-d tree), its
+Dijkstra runs in C on a CSR matrix and takes many sources at once; the graph is a few hundred
+thousand nodes, which needs neither contraction hierarchies (pandana) nor a network library.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+from scipy.sparse import coo_matrix, csr_matrix
+from scipy.sparse.csgraph import dijkstra
+from scipy.spatial import cKDTree
+
+from pipelines.frames import execute_with
+
+WALK_KMH = 4.5
+CYCLE_KMH = 15.0
+ACCESS_LIMIT_M = 500.0  # a cell or point farther from the network is not connected to it
+LIMIT_M = 10_000.0  # searched up to 10 km along the network
+# ways a bicycle may use: all walkable ways but steps, and footways/pedestrian zones only where
+# signed for bikes; paths unless bicycle=no (German rules)
+NOT_FOR_BIKES = ("steps", "footway", "pedestrian", "corridor")
+BIKE_ALLOWED = ("yes", "designated", "permissive")
+NO_ACCESS = ("private", "no")
+ANY_FOOD = "alle"  # any grocery supply point (as `category_group` in marts.nahversorgung_coverage)
+
+
+@dataclass(frozen=True)
+class Graph:
+    """An undirected network: n nodes at `xy` (EPSG:3035, metres) and a symmetric CSR matrix of
+    edge lengths; `used` marks the nodes that have an edge (only those are snapped to)."""
+
+    xy: np.ndarray
+    matrix: csr_matrix
+    used: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return len(self.xy)
+
+    def tree(self) -> tuple[cKDTree | None, np.ndarray]:
+        index = np.flatnonzero(self.used)
+        return (cKDTree(self.xy[index]) if len(index) else None), index
+
+
+def build_graph(xy: np.ndarray, u: np.ndarray, v: np.ndarray) -> Graph:
+    """Edges (u[i], v[i]) between nodes at `xy`, in both directions, each pair once with its
+    length (a zero-length edge, e.g. a doubled node, gets 1 mm: sparse matrices drop zeros)."""
+    n = len(xy)
+    keep = u != v
+    u, v = u[keep], v[keep]
+    length = np.maximum(np.hypot(*(xy[u] - xy[v]).T), 0.001)
+    a, b = np.minimum(u, v), np.maximum(u, v)
+    edges = pl.DataFrame({"a": a, "b": b, "w": length}).group_by("a", "b").agg(pl.col("w").min())
+    a, b, w = edges["a"].to_numpy(), edges["b"].to_numpy(), edges["w"].to_numpy()
+    matrix = coo_matrix((np.concatenate([w, w]), (np.concatenate([a, b]), np.concatenate([b, a]))), shape=(n, n)).tocsr()
+    used = np.zeros(n, dtype=bool)
+    used[a] = used[b] = True
+    return Graph(xy, matrix, used)
+
+
+@dataclass(frozen=True)
+class Snapped:
+    """Each location's nearest used node and the straight distance to it (inf: no network)."""
+
+    node: np.ndarray
+    access: np.ndarray
+
+
+def snap(graph: Graph, locations: np.ndarray) -> Snapped:
+    tree, index = graph.tree()
+    if tree is None or not len(locations):
+        return Snapped(np.zeros(len(locations), dtype=np.int64), np.full(len(locations), np.inf))
+    access, position = tree.query(locations, k=1, workers=-1)
+    return Snapped(index[position], access)
+
+
+def network_distance(graph: Graph, cells: Snapped, points: Snapped, limit_m: float = LIMIT_M) -> np.ndarray:
+    """Distance (m) along the network from each cell to the nearest of `points`, access legs
+    included; NaN for cells not connected to the network or without a point within `limit_m`."""
+    result = np.full(len(cells.node), np.nan)
+    reachable = points.access <= ACCESS_LIMIT_M
+    if graph.n == 0 or not reachable.any():
+        return result
+    # a virtual source (node n) joined to each point's node by the point's access leg; several
+    # points at one node: the shortest leg
+    legs = np.full(graph.n, np.inf)
+    np.minimum.at(legs, points.node[reachable], points.access[reachable])
+    targets = np.flatnonzero(np.isfinite(legs))
+    n = graph.n
+    base = graph.matrix.tocoo()
+    rows = np.concatenate([base.row, np.full(len(targets), n)])
+    cols = np.concatenate([base.col, targets])
+    weights = np.concatenate([base.data, np.maximum(legs[targets], 0.001)])
+    matrix = coo_matrix((weights, (rows, cols)), shape=(n + 1, n + 1)).tocsr()
+    along = dijkstra(matrix, directed=True, indices=n, limit=limit_m)[:n]
+    connected = cells.access <= ACCESS_LIMIT_M
+    total = along[cells.node] + cells.access
+    result[connected] = total[connected]
+    result[~np.isfinite(result) | (result > limit_m)] = np.nan
+    return result
+
+
+def minutes(distance_m: np.ndarray, kmh: float) -> np.ndarray:
+    return distance_m / (kmh * 1000 / 60)
+
+
+def walkable_ways(ways: pl.DataFrame) -> pl.DataFrame:
+    """Ways a person may walk (also for imported files, which may hold more than the query asks
+    for): a walkable highway value, not access=private/no unless foot is allowed, not foot=no;
+    with `cycle`: a bicycle may use it too."""
+    from pipelines.sources.wegenetz import WALKABLE
+
+    foot_ok = pl.col("foot").is_in(BIKE_ALLOWED)
+    walk = (pl.col("highway").is_in(WALKABLE) & (pl.col("foot").fill_null("") != "no")
+            & (~pl.col("access").fill_null("").is_in(NO_ACCESS) | foot_ok))  # fmt: skip
+    bike = pl.col("bicycle").fill_null("")
+    cycle = (bike != "no") & (~pl.col("highway").is_in(NOT_FOR_BIKES) | bike.is_in(BIKE_ALLOWED))
+    return ways.filter(walk).with_columns(cycle.alias("cycle"))
+
+
+def graphs_from(nodes: pl.DataFrame, ways: pl.DataFrame) -> tuple[Graph, Graph]:
+    """The walking and the cycling graph on the same nodes. nodes: node_id, x, y (EPSG:3035);
+    ways: nodes (list of node ids), cycle."""
+    nodes = nodes.unique("node_id").sort("node_id")
+    ids = nodes["node_id"].to_numpy()
+    xy = nodes.select("x", "y").to_numpy()
+    steps = (ways.select("cycle", pl.col("nodes").alias("u"), pl.col("nodes").list.slice(1).alias("v"))
+             .with_columns(pl.col("u").list.head(pl.col("u").list.len() - 1))
+             .explode("u", "v").drop_nulls())  # fmt: skip
+    u_id, v_id = steps["u"].to_numpy(), steps["v"].to_numpy()
+    u, v = np.searchsorted(ids, u_id), np.searchsorted(ids, v_id)
+    # edges to nodes the file does not hold (cut at the border of the extract) are left out
+    known = (u < len(ids)) & (v < len(ids))
+    known[known] = (ids[u[known]] == u_id[known]) & (ids[v[known]] == v_id[known])
+    cycle = steps["cycle"].to_numpy() & known
+    return build_graph(xy, u[known], v[known]), build_graph(xy, u[cycle], v[cycle])
+
+
+def build_network_reach(con) -> None:
+    """Create `staging.network_reach`: per populated cell and category the straight-line and the
+    network distance, walking and cycling minutes and the access leg; and
+    `staging.network_cells`: per cell its access leg and whether it is connected."""
+    from pipelines.nearest import nearest
+
+    cells = con.execute("SELECT cell_id, x, y FROM raw.zensus_cells ORDER BY cell_id").pl()
+    nodes = con.execute(
+        "SELECT node_id, ST_X(p) AS x, ST_Y(p) AS y FROM (SELECT node_id, "
+        "ST_Transform(ST_Point(lon, lat), 'EPSG:4326', 'EPSG:3035', always_xy := true) AS p FROM raw.osm_network_nodes)"
+    ).pl()
+    ways = walkable_ways(con.execute("SELECT highway, foot, bicycle, access, nodes FROM raw.osm_network_ways").pl())
+    points = con.execute(
+        f"SELECT category, x, y FROM marts.supply_points UNION ALL SELECT '{ANY_FOOD}', x, y FROM marts.supply_points "
+        "UNION ALL SELECT category, x, y FROM marts.service_points"
+    ).pl()
+    walk, cycle = graphs_from(nodes, ways)
+    cells_xy = cells.select("x", "y").to_numpy()
+    on_foot, by_bike = snap(walk, cells_xy), snap(cycle, cells_xy)
+    parts = []
+    for category in points["category"].unique().sort().to_list():
+        xy = points.filter(pl.col("category") == category).select("x", "y").to_numpy()
+        walking = network_distance(walk, on_foot, snap(walk, xy))
+        cycling = network_distance(cycle, by_bike, snap(cycle, xy))
+        parts.append(pl.DataFrame({
+            "cell_id": cells["cell_id"], "category": category, "straight_m": nearest(cells_xy, xy)[0],
+            "network_m": walking, "walk_min": minutes(walking, WALK_KMH), "cycle_min": minutes(cycling, CYCLE_KMH),
+        }).with_columns(pl.col("straight_m", "network_m", "walk_min", "cycle_min").fill_nan(None)))  # fmt: skip
+    schema = {"cell_id": pl.String, "category": pl.String, "straight_m": pl.Float64, "network_m": pl.Float64,
+              "walk_min": pl.Float64, "cycle_min": pl.Float64}  # fmt: skip
+    reach = pl.concat(parts) if parts else pl.DataFrame(schema=schema)
+    execute_with(con, "network_reach_frame", reach,
+                 "CREATE OR REPLACE TABLE staging.network_reach AS SELECT * FROM network_reach_frame")  # fmt: skip
+    access = pl.DataFrame({"cell_id": cells["cell_id"], "access_m": on_foot.access}).with_columns(
+        pl.when(pl.col("access_m").is_finite()).then(pl.col("access_m")).alias("access_m"),
+    ).with_columns((pl.col("access_m") <= ACCESS_LIMIT_M).fill_null(False).alias("network_connected"))
+    execute_with(con, "network_cells_frame", access,
+                 "CREATE OR REPLACE TABLE staging.network_cells AS SELECT * FROM network_cells_frame")  # fmt: skip
