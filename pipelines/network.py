@@ -37,7 +37,7 @@ NO_ACCESS = ("private", "no")
 ANY_FOOD = "alle"  # any grocery supply point (as `category_group` in marts.nahversorgung_coverage)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Graph:
     """An undirected network: n nodes at `xy` (EPSG:3035, metres) and a symmetric CSR matrix of
     edge lengths; `used` marks the nodes that have an edge (only those are snapped to)."""
@@ -45,14 +45,22 @@ class Graph:
     xy: np.ndarray
     matrix: csr_matrix
     used: np.ndarray
+    # the same with a virtual source n+1 joined to every node by an edge of infinite length: a
+    # search from the points of a category only sets the lengths of their nodes' edges (their
+    # access legs), instead of building a new matrix for each category
+    with_source: csr_matrix
+    _tree: tuple | None = None
 
     @property
     def n(self) -> int:
         return len(self.xy)
 
     def tree(self) -> tuple[cKDTree | None, np.ndarray]:
-        index = np.flatnonzero(self.used)
-        return (cKDTree(self.xy[index]) if len(index) else None), index
+        """A k-d tree over the used nodes (built once: every category snaps to it)."""
+        if self._tree is None:
+            index = np.flatnonzero(self.used)
+            self._tree = ((cKDTree(self.xy[index]) if len(index) else None), index)
+        return self._tree
 
 
 def build_graph(xy: np.ndarray, u: np.ndarray, v: np.ndarray) -> Graph:
@@ -68,7 +76,12 @@ def build_graph(xy: np.ndarray, u: np.ndarray, v: np.ndarray) -> Graph:
     matrix = coo_matrix((np.concatenate([w, w]), (np.concatenate([a, b]), np.concatenate([b, a]))), shape=(n, n)).tocsr()
     used = np.zeros(n, dtype=bool)
     used[a] = used[b] = True
-    return Graph(xy, matrix, used)
+    with_source = csr_matrix(
+        (np.concatenate([matrix.data, np.full(n, np.inf)]), np.concatenate([matrix.indices, np.arange(n)]),
+         np.concatenate([matrix.indptr, [matrix.indptr[-1] + n]])),
+        shape=(n + 1, n + 1),
+    )  # fmt: skip
+    return Graph(xy, matrix, used, with_source)
 
 
 @dataclass(frozen=True)
@@ -94,17 +107,15 @@ def network_distance(graph: Graph, cells: Snapped, points: Snapped, limit_m: flo
     reachable = points.access <= ACCESS_LIMIT_M
     if graph.n == 0 or not reachable.any():
         return result
-    # a virtual source (node n) joined to each point's node by the point's access leg; several
-    # points at one node: the shortest leg
+    # the virtual source (node n) joined to each point's node by the point's access leg; several
+    # points at one node: the shortest leg; all other nodes stay at an infinite length
     legs = np.full(graph.n, np.inf)
-    np.minimum.at(legs, points.node[reachable], points.access[reachable])
-    targets = np.flatnonzero(np.isfinite(legs))
+    np.minimum.at(legs, points.node[reachable], np.maximum(points.access[reachable], 0.001))
     n = graph.n
-    base = graph.matrix.tocoo()
-    rows = np.concatenate([base.row, np.full(len(targets), n)])
-    cols = np.concatenate([base.col, targets])
-    weights = np.concatenate([base.data, np.maximum(legs[targets], 0.001)])
-    matrix = coo_matrix((weights, (rows, cols)), shape=(n + 1, n + 1)).tocsr()
+    base = graph.with_source
+    data = base.data.copy()
+    data[base.indptr[n]:] = legs
+    matrix = csr_matrix((data, base.indices, base.indptr), shape=base.shape)
     along = dijkstra(matrix, directed=True, indices=n, limit=limit_m)[:n]
     connected = cells.access <= ACCESS_LIMIT_M
     total = along[cells.node] + cells.access

@@ -84,3 +84,11 @@ def test_the_real_pystatis_baseline_reads_the_recorded_table_in_place():
         pytest.skip(f"Referenzdatei {pystatis_real.REAL_FILE} fehlt")
     csv = pystatis_real.real_ffcsv()
     assert csv is not None and csv.lstrip(b"\xef\xbb\xbf").startswith(b"statistics_code;")
+
+
+def test_network_benchmark_agrees_with_single_source_searches():
+    from bench import network
+
+    # a small network: the benchmark raises when a multi-source distance differs from the loop
+    (line,) = network.kreis(repeat=1, side_nodes=60, cells=500, scale=0.05)
+    assert line.rows == 500 and line.candidate_s > 0 and line.baseline_s > 0

@@ -1,0 +1,103 @@
+"""Distances along the path network (pipelines/network.py): one multi-source Dijkstra per
+category against a loop of single-source searches from each point on the same graph, on a
+Kreis-sized synthetic network (~200 000 nodes, 20 000 cells, every category of the build), and
+the whole computation on an NRW-sized one (~3 million nodes, 1,1 million cells, 15 000 points)
+with its peak memory. Every multi-source distance is checked against the loop on the sample
+category. Targets: Kreis all categories ≤ 3 s and ≥ 20× the loop; NRW ≤ 60 s and ≤ 4 GB."""
+
+from __future__ import annotations
+
+import resource
+import time
+
+import numpy as np
+from scipy.sparse.csgraph import dijkstra
+
+from bench.harness import Result, runs
+from pipelines import network
+from pipelines.german import fmt_number
+
+# the categories of a build: six grocery ones, "alle", the four other BBSR services
+CATEGORIES = {"Vollsortiment": 60, "Lebensmittelhandwerk": 120, "Ergänzung": 150, "Dorfladen": 15, "Automat": 25,
+              "Markt": 10, "alle": 380, "Hausarzt": 80, "Apotheke": 30, "Grundschule": 40, "Haltestelle": 900}  # fmt: skip
+
+
+def synthetic(side_nodes: int, spacing_m: float, seed: int = 7) -> network.Graph:
+    """A jittered grid of paths (like a rural network of roads and tracks), some links missing."""
+    rng = np.random.default_rng(seed)
+    ids = np.arange(side_nodes * side_nodes).reshape(side_nodes, side_nodes)
+    xy = np.stack(np.meshgrid(np.arange(side_nodes), np.arange(side_nodes)), -1).reshape(-1, 2) * spacing_m
+    xy = xy + rng.uniform(-spacing_m / 3, spacing_m / 3, xy.shape)
+    right = np.stack([ids[:, :-1].ravel(), ids[:, 1:].ravel()], 1)
+    down = np.stack([ids[:-1, :].ravel(), ids[1:, :].ravel()], 1)
+    edges = np.concatenate([right, down])
+    edges = edges[rng.random(len(edges)) > 0.15]  # fields and rivers: not every link exists
+    return network.build_graph(xy.astype(float), edges[:, 0], edges[:, 1])
+
+
+def _locations(graph: network.Graph, count: int, rng) -> np.ndarray:
+    span = graph.xy.max(0)
+    return rng.uniform([0, 0], span, (count, 2))
+
+
+def all_categories(graph: network.Graph, cells_xy: np.ndarray, points: dict[str, np.ndarray], search=None) -> dict:
+    """Network distance of every cell to every category: with `network_distance` (one search per
+    category), or with another `search` of the same signature (the baseline)."""
+    search = search or network.network_distance
+    cells = network.snap(graph, cells_xy)
+    return {c: search(graph, cells, network.snap(graph, xy)) for c, xy in points.items()}
+
+
+def single_source_loop(graph: network.Graph, cells: network.Snapped, points: network.Snapped) -> np.ndarray:
+    """The baseline: one search from each point, then the minimum per cell."""
+    best = np.full(graph.n, np.inf)
+    for node, leg in zip(points.node, points.access):
+        if leg <= network.ACCESS_LIMIT_M:
+            best = np.minimum(best, dijkstra(graph.matrix, directed=False, indices=int(node), limit=network.LIMIT_M) + leg)
+    total = best[cells.node] + cells.access
+    total[(cells.access > network.ACCESS_LIMIT_M) | ~np.isfinite(total) | (total > network.LIMIT_M)] = np.nan
+    return total
+
+
+def kreis(repeat: int = 5, side_nodes: int = 450, cells: int = 20_000, scale: float = 1.0) -> list[Result]:
+    """`side_nodes`² nodes (450: ~200 000 on 40 × 40 km), `cells` cells, the points of CATEGORIES × `scale`."""
+    rng = np.random.default_rng(11)
+    graph = synthetic(side_nodes, 90.0)
+    cells_xy = _locations(graph, cells, rng)
+    points = {c: _locations(graph, max(1, int(n * scale)), rng) for c, n in CATEGORIES.items()}
+    got = all_categories(graph, cells_xy, points)
+    want = all_categories(graph, cells_xy, points, single_source_loop)
+    for category in points:
+        if not np.allclose(np.nan_to_num(got[category], nan=-1), np.nan_to_num(want[category], nan=-1), atol=0.01):
+            raise AssertionError(f"Die Mehrquellen-Suche weicht für {category} von der Schleife über Einzelsuchen ab.")
+    multi, multi_span = runs(lambda: all_categories(graph, cells_xy, points), repeat)
+    loop, loop_span = runs(lambda: all_categories(graph, cells_xy, points, single_source_loop), max(1, repeat // 2))
+    total = sum(len(xy) for xy in points.values())
+    return [
+        Result(f"Wegenetz Kreis ({fmt_number(graph.n)} Knoten, {len(CATEGORIES)} Kategorien, {fmt_number(total)} Punkte): "
+               "eine Mehrquellen-Suche je Kategorie vs. eine Suche je Punkt", cells, multi, loop, 20.0, target_s=3.0,
+               candidate_range=multi_span, baseline_range=loop_span),
+    ]  # fmt: skip
+
+
+def nrw(repeat: int = 1) -> list[Result]:
+    """The Land: ~3 million nodes; timed end to end with the peak memory of this process."""
+    rng = np.random.default_rng(13)
+    started = time.perf_counter()
+    graph = synthetic(1730, 130.0)  # ~3 million nodes on 225 × 225 km
+    cells_xy = _locations(graph, 1_100_000, rng)
+    points = {"Vollsortiment": _locations(graph, 15_000, rng)}
+    built = time.perf_counter() - started
+    searched, span = runs(lambda: all_categories(graph, cells_xy, points), repeat)
+    elapsed = built + searched  # the budget is for the whole step: graph and search
+    span = (built + span[0], built + span[1])
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return [
+        Result(f"Wegenetz NRW ({fmt_number(graph.n)} Knoten, 15.000 Punkte; Netz gebaut in {fmt_number(built, 1)} s)",
+               len(cells_xy), elapsed, elapsed, 0, target_s=60.0, candidate_range=span, baseline_range=span),
+        Result("Wegenetz NRW: Spitzenspeicher des Prozesses", len(cells_xy), peak_mb, 4096.0, 1.0, unit="MB"),
+    ]  # fmt: skip
+
+
+def run(with_nrw: bool = True, repeat: int = 5) -> list[Result]:
+    return kreis(repeat) + (nrw() if with_nrw else [])
