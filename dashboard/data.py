@@ -438,3 +438,15 @@ def reach_coverage() -> pl.DataFrame:
     """Straight-line and walking coverage per town and the Kreis for every category and the
     BBSR's five services (marts.erreichbarkeit_coverage)."""
     return query("SELECT * FROM marts.erreichbarkeit_coverage ORDER BY ags, category")
+
+
+def gpkg() -> bytes:
+    """The Nahversorgung layers as a GeoPackage, written once per warehouse build."""
+    return _gpkg(build_signature())
+
+
+@functools.lru_cache(maxsize=2)
+def _gpkg(signature: tuple | None) -> bytes:
+    from pipelines.gis import gpkg_bytes
+
+    return gpkg_bytes(settings().db_path)

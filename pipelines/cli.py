@@ -161,15 +161,23 @@ def export(
     parquet: Optional[Path] = typer.Option(None, "--parquet", help="Alle Tabellen von marts als Parquet in dieses Verzeichnis."),
     report: Optional[str] = typer.Option(None, "--report", help="Gespeicherten Bericht als PPTX und PDF erzeugen."),
     profile: Optional[str] = typer.Option(None, "--profile", help="Stadtprofil (A4-PDF) einer Gemeinde (AGS) oder aller (all)."),
+    gpkg: Optional[Path] = typer.Option(None, "--gpkg", help="Nahversorgung als GeoPackage (QGIS) in dieses Verzeichnis."),
     out: Path = typer.Option(Path("."), "--out", help="Zielverzeichnis für --report und --profile."),
     mail: Optional[str] = typer.Option(None, "--mail", help="Den Bericht (PPTX und PDF) an diese Adressen senden (durch Komma getrennt)."),
 ) -> None:
     """Daten exportieren: Parquet aller marts, einen gespeicherten Bericht (PPTX, PDF) mit aktuellen Daten
     oder Stadtprofile (A4-PDF)."""
-    if parquet is None and report is None and profile is None:
+    if parquet is None and report is None and profile is None and gpkg is None:
         raise XRegionError("Bitte angeben, was exportiert werden soll.",
-                           "Beispiele: --parquet export/, --report quartalsbericht oder --profile all")  # fmt: skip
+                           "Beispiele: --parquet export/, --report quartalsbericht, --profile all oder --gpkg gis/")  # fmt: skip
     settings = _settings()
+    if gpkg is not None:
+        from pipelines.gis import write_gpkg
+
+        if not settings.db_path.exists():
+            raise XRegionError("Noch kein Datenbestand vorhanden.", "Erst `xregion refresh` oder `xregion import <Datei>` ausführen.")
+        path = write_gpkg(settings.db_path, gpkg / f"nahversorgung-{settings.region.ags}.gpkg")
+        console.print(f"geschrieben: {escape(str(path))}")
     if profile is not None:
         _export_profiles(settings, profile, out)
     if parquet is not None:

@@ -192,3 +192,29 @@ def test_without_a_network_the_page_says_how_to_get_one(app_env, settings, tmp_p
     at = AppTest.from_string("from dashboard.screens import nahversorgung\nnahversorgung.render()", default_timeout=60).run()
     assert not at.exception
     assert any("Noch kein Wegenetz geladen" in i.value and "xregion refresh --source wegenetz" in i.value for i in at.info)
+
+
+def test_the_geopackage_has_every_layer_with_its_crs(river_town, tmp_path):
+    import pyogrio
+
+    from pipelines import gis
+
+    path = gis.write_gpkg(river_town.db_path, tmp_path / "gis" / "nahversorgung.gpkg")
+    assert [name for name, _ in pyogrio.list_layers(path)] == list(gis.LAYERS)
+    cells = pyogrio.read_dataframe(path, layer="rasterzellen")
+    assert cells.crs.to_epsg() == 3035 and set(cells["cell_id"]) == {"home", "farm"}
+    home = cells[cells["cell_id"] == "home"].iloc[0]
+    assert home["fussweg_supermarkt_m"] == pytest.approx(2000, abs=1) and home["luftlinie_supermarkt_m"] == pytest.approx(300, abs=1)
+    assert home["apotheke_min"] == pytest.approx(400 / 75, abs=0.05) and home.geometry.area == pytest.approx(10_000)
+    assert pyogrio.read_info(path, layer="einrichtungen_bbsr")["crs"] == "EPSG:4326"
+    assert pyogrio.read_info(path, layer="einrichtungen_bbsr")["features"] == 4
+    frames = gis.layers(river_town.db_path)  # the analysts' helper: GeoDataFrames
+    assert frames["versorgung_gemeinden"].crs.to_epsg() == 4326 and "anteil_1000m_fussweg" in frames["versorgung_gemeinden"]
+
+
+def test_export_gpkg_from_the_command_line(river_town, env, tmp_path):
+    from tests.test_cli import xregion
+
+    done = xregion(env, "export", "--gpkg", str(tmp_path / "gis"))
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "gis" / "nahversorgung-05762.gpkg").stat().st_size > 10_000

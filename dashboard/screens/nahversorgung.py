@@ -207,6 +207,11 @@ def render() -> None:
         extra = _scenario(distance, full_range, points)
         with map_slot.container():
             ui.show_view(views.supply_map(distance, full_range, extra), key="nahversorgung")
+    st.download_button(
+        "GeoPackage für QGIS", data.gpkg, f"nahversorgung-{data.settings().region.ags}.gpkg", "application/geopackage+sqlite3",
+        icon=":material/layers:", help="Versorgungspunkte, Einrichtungen, Rasterzellen mit Entfernungen, Versorgung je "
+        "Gemeinde und Gebiete – jede Ebene mit ihrem Koordinatensystem (xregion export --gpkg).",
+    )  # fmt: skip
     stamps = points["data_date"].drop_nulls()
     st.caption(
         f"Quellen: Versorgungspunkte © OpenStreetMap-Mitwirkende (ODbL), Stand {fmt_date(stamps.max()) if stamps.len() else 'unbekannt'}"
