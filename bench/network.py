@@ -80,6 +80,28 @@ def kreis(repeat: int = 5, side_nodes: int = 450, cells: int = 20_000, scale: fl
     ]  # fmt: skip
 
 
+def scenario(repeat: int = 5) -> list[Result]:
+    """A planner's scenario on the Kreis network: a new village shop (one search from it) and a
+    closure (the category searched again without the point), against recomputing every category."""
+    rng = np.random.default_rng(17)
+    graph = synthetic(450, 90.0)
+    cells_xy = _locations(graph, 20_000, rng)
+    points = {c: _locations(graph, n, rng) for c, n in CATEGORIES.items()}
+    cells = network.snap(graph, cells_xy)
+    shops = points["Vollsortiment"]
+    before = network.network_distance(graph, cells, network.snap(graph, shops))
+    new_shop = _locations(graph, 1, rng)
+
+    def change() -> None:
+        network.with_new_point(graph, cells, before, new_shop)
+        network.network_distance(graph, cells, network.snap(graph, shops[1:]))
+
+    candidate, span = runs(change, repeat)
+    baseline, base_span = runs(lambda: all_categories(graph, cells_xy, points), max(1, repeat // 2))
+    return [Result("Wegenetz-Szenario Kreis: neuer Laden und eine Schließung vs. alles neu berechnet", len(cells_xy),
+                   candidate, baseline, 0, target_s=1.0, candidate_range=span, baseline_range=base_span)]  # fmt: skip
+
+
 def nrw(repeat: int = 1) -> list[Result]:
     """The Land: ~3 million nodes; timed end to end with the peak memory of this process."""
     rng = np.random.default_rng(13)
@@ -100,4 +122,4 @@ def nrw(repeat: int = 1) -> list[Result]:
 
 
 def run(with_nrw: bool = True, repeat: int = 5) -> list[Result]:
-    return kreis(repeat) + (nrw() if with_nrw else [])
+    return kreis(repeat) + scenario(repeat) + (nrw() if with_nrw else [])

@@ -322,8 +322,8 @@ def display_cells(full_range: bool) -> pl.DataFrame:
 def _scenario_base(signature: tuple | None) -> dict:
     """Cells, places and points of the Kreis as arrays, read once per warehouse build."""
     cells = query(
-        "SELECT c.x, c.y, c.population, c.ags, r.name, c.distance_any, c.distance_full, c.nearest_any, c.nearest_full "
-        "FROM marts.nahversorgung_cells c LEFT JOIN marts.regions r ON r.ags = c.ags WHERE c.ags IS NOT NULL ORDER BY c.ags"
+        "SELECT c.x, c.y, c.population, c.ags, r.name, c.distance_any, c.distance_full, c.nearest_any, c.nearest_full, "
+        "c.network_any, c.network_full FROM marts.nahversorgung_cells c LEFT JOIN marts.regions r ON r.ags = c.ags WHERE c.ags IS NOT NULL ORDER BY c.ags"
     )
     places = query(
         "SELECT name, town, distance_any, distance_full, ST_X(q) AS x, ST_Y(q) AS y FROM (SELECT *, "
@@ -332,6 +332,24 @@ def _scenario_base(signature: tuple | None) -> dict:
     )
     points = query("SELECT point_id, x, y, full_range FROM marts.supply_points")
     return {"cells": cells, "places": places, "points": points}
+
+
+@functools.lru_cache(maxsize=2)
+def _scenario_network(signature: tuple | None):
+    """The walking graph and the scenario cells snapped to it, built once per warehouse build
+    (on the first scenario; about a second for a Kreis); None without a path network."""
+    from pipelines import network
+
+    if not network_rows():
+        return None
+    nodes = query(
+        "SELECT node_id, ST_X(p) AS x, ST_Y(p) AS y FROM (SELECT node_id, "
+        "ST_Transform(ST_Point(lon, lat), 'EPSG:4326', 'EPSG:3035', always_xy := true) AS p FROM raw.osm_network_nodes)"
+    )
+    ways = network.walkable_ways(query("SELECT highway, foot, bicycle, access, nodes FROM raw.osm_network_ways"))
+    walk, _ = network.graphs_from(nodes, ways)
+    cells = _scenario_base(signature)["cells"]
+    return walk, network.snap(walk, cells.select("x", "y").to_numpy())
 
 
 def scenario(added: list[dict], removed: list[str], distance_m: float, full_range: bool) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -371,12 +389,17 @@ def scenario(added: list[dict], removed: list[str], distance_m: float, full_rang
     before = cells[f"distance_{kind}"].to_numpy().astype(float)
     later = after(xy, before, cells[f"nearest_{kind}"].to_numpy())
     people = cells["population"].to_numpy()
+    net_before = cells[f"network_{kind}"].to_numpy().astype(float)
+    net_after = _network_after(net_before, remaining if removed else None, new_xy)
     reached = pl.DataFrame({
         "ags": cells["ags"], "name": cells["name"], "population": people,
         "before": np.where(before <= distance_m, people, 0), "after": np.where(later <= distance_m, people, 0),
+        "before_network": np.where(net_before <= distance_m, people, 0),
+        "after_network": np.where(net_after <= distance_m, people, 0),
     })  # fmt: skip
     towns = reached.group_by("ags", maintain_order=True).agg(
-        pl.col("name").first(), pl.col("population").sum(), pl.col("before").sum(), pl.col("after").sum()
+        pl.col("name").first(), pl.col("population").sum(), pl.col("before").sum(), pl.col("after").sum(),
+        pl.col("before_network").sum(), pl.col("after_network").sum(),
     )
     changed = pl.DataFrame()
     if places.height:
@@ -388,6 +411,22 @@ def scenario(added: list[dict], removed: list[str], distance_m: float, full_rang
             pl.Series("bisher_m", np.round(p_before)), pl.Series("neu_m", np.round(p_after))
         ).filter(pl.Series(was != now))
     return towns, changed
+
+
+def _network_after(before, remaining, new_xy):
+    """Network distances of the scenario cells after removing points (`remaining`: the points
+    left, one multi-source search) and adding `new_xy` (one search from each new point); the
+    old distances without a path network."""
+    from pipelines import network
+
+    built = _scenario_network(_signature(settings().db_path))
+    if built is None:
+        return before
+    graph, cells = built
+    after = before if remaining is None else network.network_distance(graph, cells, network.snap(graph, remaining))
+    for point in new_xy:
+        after = network.with_new_point(graph, cells, after, point)
+    return after
 
 
 def _to_3035(lonlat: list[tuple[float, float]]) -> list[tuple[float, float]]:

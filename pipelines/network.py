@@ -124,6 +124,13 @@ def network_distance(graph: Graph, cells: Snapped, points: Snapped, limit_m: flo
     return result
 
 
+def with_new_point(graph: Graph, cells: Snapped, before: np.ndarray, point_xy: np.ndarray, limit_m: float = LIMIT_M) -> np.ndarray:
+    """The network distances after a point is added: one search from the new point, then the
+    nearer of old and new per cell (a scenario: milliseconds, not a new search per category)."""
+    new = network_distance(graph, cells, snap(graph, np.asarray(point_xy, dtype=float).reshape(-1, 2)), limit_m)
+    return np.fmin(before, new)
+
+
 def minutes(distance_m: np.ndarray, kmh: float) -> np.ndarray:
     return distance_m / (kmh * 1000 / 60)
 

@@ -71,7 +71,13 @@ def _scenario(distance: int, full_range: bool, points: pl.DataFrame) -> dict | N
     added = [{"lon": lon, "lat": lat, "category": category}] if add else []
     towns, places = data.scenario(added, removed, distance, full_range)
     change = int(towns["after"].sum() - towns["before"].sum()) if towns.height else 0
-    st.metric(f"Veränderung der Versorgten (≤ {fmt_number(distance)} m)", f"{'+' if change > 0 else ''}{fmt_number(change)} Menschen")
+    on_foot = int(towns["after_network"].sum() - towns["before_network"].sum()) if towns.height else 0
+    left_metric, right_metric = st.columns(2)
+    left_metric.metric(f"Veränderung der Versorgten, Luftlinie ≤ {fmt_number(distance)} m",
+                       f"{'+' if change > 0 else ''}{fmt_number(change)} Menschen")  # fmt: skip
+    if data.network_rows():
+        right_metric.metric(f"Veränderung der Versorgten, Fußweg ≤ {fmt_number(distance)} m",
+                            f"{'+' if on_foot > 0 else ''}{fmt_number(on_foot)} Menschen")  # fmt: skip
     if full_range and add and category != "Vollsortiment":
         st.caption("Für die BBSR-Kennzahl zählen nur Supermärkte und Discounter; ein anderer neuer Punkt ändert sie nicht.")
     if places.height:
