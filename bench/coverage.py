@@ -107,6 +107,7 @@ def _database(cells: int, points: int, side_km: float, clustered: bool = False) 
     # the model joins the distances on the path network (benchmarked in bench/network.py): none here
     con.execute("CREATE TABLE staging.network_reach (cell_id VARCHAR, category VARCHAR, network_m DOUBLE, walk_min DOUBLE)")
     con.execute("CREATE TABLE staging.network_cells (cell_id VARCHAR, access_m DOUBLE, network_connected BOOLEAN)")
+    con.execute("CREATE TABLE staging.supply_days (cell_id VARCHAR, supplied_days BIGINT, supplied_weekdays VARCHAR)")
     side = side_km * 1000
     if clustered:  # people and shops gather in towns: cells and points around 400 centres
         con.execute(

@@ -489,3 +489,20 @@ def _gpkg(signature: tuple | None) -> bytes:
     from pipelines.gis import gpkg_bytes
 
     return gpkg_bytes(settings().db_path)
+
+
+def supplied_days() -> pl.DataFrame:
+    """People of the Kreis by the number of days a week some grocery point within 1 000 m serves."""
+    return query(
+        "SELECT supplied_days, sum(population)::BIGINT AS population, count(*) AS cells FROM marts.nahversorgung_cells "
+        "WHERE ags IS NOT NULL GROUP BY supplied_days ORDER BY supplied_days"
+    )
+
+
+def villages_by_days(below: int = 6) -> pl.DataFrame:
+    """Villages supplied on fewer than `below` days a week within 1 000 m, fewest first."""
+    return query(
+        "SELECT name, town, supplied_days, supplied_weekdays FROM marts.nahversorgung_places "
+        "WHERE supplied_days < ? ORDER BY supplied_days, town, name",
+        [below],
+    )

@@ -61,3 +61,46 @@ def build_nearest_supply(con) -> None:
     ).with_columns(pl.col("distance_any", "distance_full").fill_nan(None))  # fmt: skip
     execute_with(con, "nearest_supply_frame", result,
                  "CREATE OR REPLACE TABLE staging.nearest_supply AS SELECT * FROM nearest_supply_frame")  # fmt: skip
+
+
+SUPPLY_DAYS_RADIUS_M = 1000.0  # the BBSR's distance: the points a cell counts as "in reach"
+
+
+def point_days(category: str | None, weekdays: str | None, opening_hours: str | None) -> int:
+    """The days a point serves (7-bit mask): the register's Wochentage, else the days of OSM's
+    opening_hours, else Monday to Saturday (a shop without stated hours)."""
+    from pipelines.weekdays import MONDAY_TO_SATURDAY, opening_days, parse_weekdays
+
+    if weekdays:
+        return parse_weekdays(weekdays)
+    return opening_days(opening_hours) or MONDAY_TO_SATURDAY
+
+
+def build_supply_days(con) -> None:
+    """`staging.supply_days` (per cell) and `staging.place_days` (per village): on how many days
+    of the week some grocery point within 1 000 m serves — a village shop open Monday to Friday
+    and the mobile shop on Saturday make six. Straight line, like the BBSR indicator."""
+    from pipelines.weekdays import fmt_weekdays
+
+    points = con.execute("SELECT category, x, y, weekdays, opening_hours FROM marts.supply_points").pl()
+    masks = np.array([point_days(c, w, o) for c, w, o in points.select("category", "weekdays", "opening_hours").iter_rows()],
+                     dtype=np.int64)  # fmt: skip
+    places = con.execute(
+        "SELECT point_id AS place_id, ST_X(p) AS x, ST_Y(p) AS y FROM (SELECT point_id, "
+        "ST_Transform(ST_Point(lon, lat), 'EPSG:4326', 'EPSG:3035', always_xy := true) AS p "
+        "FROM staging.stg_osm__supply_points WHERE place IS NOT NULL AND name IS NOT NULL)"
+    ).pl()
+    cells = con.execute("SELECT cell_id, x, y FROM raw.zensus_cells").pl()
+    for table, frame, key in (("supply_days", cells, "cell_id"), ("place_days", places, "place_id")):
+        combined = np.zeros(frame.height, dtype=np.int64)
+        if frame.height and points.height:
+            pairs = cKDTree(frame.select("x", "y").to_numpy()).sparse_distance_matrix(
+                cKDTree(points.select("x", "y").to_numpy()), SUPPLY_DAYS_RADIUS_M, output_type="ndarray")
+            np.bitwise_or.at(combined, pairs["i"], masks[pairs["j"]])
+        texts = {int(m): fmt_weekdays(int(m)) if m else None for m in np.unique(combined)}
+        # no polars callbacks (a save in Verwaltung builds inside the app's server): numpy counts the bits
+        days = np.unpackbits(combined.astype(np.uint8)[:, None], axis=1).sum(axis=1)
+        result = pl.DataFrame({key: frame[key], "days_mask": combined, "supplied_days": days.astype(np.int64)}).with_columns(
+            pl.col("days_mask").replace_strict(texts, return_dtype=pl.String).alias("supplied_weekdays"),
+        )
+        execute_with(con, f"{table}_frame", result, f"CREATE OR REPLACE TABLE staging.{table} AS SELECT * FROM {table}_frame")

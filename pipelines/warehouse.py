@@ -215,11 +215,12 @@ def model_name(path: Path) -> str:
 
 def _python_steps() -> dict:
     """Work SQL does badly, run right before the model that reads its result."""
-    from pipelines.nearest import build_nearest_supply
+    from pipelines.nearest import build_nearest_supply, build_supply_days
     from pipelines.network import build_network_reach
 
     def distances(con) -> None:
         build_nearest_supply(con)
+        build_supply_days(con)
         build_network_reach(con)
 
     return {"marts.nahversorgung_cells": distances}

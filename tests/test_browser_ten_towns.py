@@ -56,10 +56,15 @@ def _choose(page, label: str, option: str) -> None:
 
 
 def _download(page, button: str, tmp_path):
+    """Click a download button and keep the file; a click while the page reruns (a download
+    reruns the page) would be lost, so the page is idle before and after."""
+    page.locator(IDLE).wait_for(timeout=30_000)
     with page.expect_download(timeout=60_000) as caught:
         page.get_by_role("button", name=button, exact=True).first.click()
     target = tmp_path / caught.value.suggested_filename
     caught.value.save_as(target)
+    page.wait_for_timeout(300)
+    page.locator(IDLE).wait_for(timeout=30_000)
     return target
 
 

@@ -166,7 +166,7 @@ def test_the_page_shows_coverage_and_a_scenario(app_env, tmp_path):
     lat_input.set_value(f"{to_wgs84(hx, hy)[1]:.4f}".replace(".", ",")).run()
     lon_input = next(t for t in at.text_input if t.label == "Länge")
     lon_input.set_value(f"{to_wgs84(hx, hy)[0]:.4f}".replace(".", ",")).run()
-    label = "Veränderung der Versorgten (≤ 1.000 m)"
+    label = "Veränderung der Versorgten, Luftlinie ≤ 1.000 m"
     assert {m.label: m.value for m in at.metric}[label] == "0 Menschen"
     at.radio[0].set_value("alle Kategorien").run()
     assert {m.label: m.value for m in at.metric}[label] == "+50 Menschen"

@@ -13,7 +13,7 @@ from dashboard import data, ui, views
 # describe only part of the people (the Stadtprofil follows the same rule)
 from dashboard.profile import FULL_GRID, MIN_GRID
 from pipelines.german import fmt_date, fmt_number
-from pipelines.register.model import SUPPLY_CATEGORIES
+from pipelines.register.model import MOBILE_CATEGORIES, SUPPLY_CATEGORIES
 
 SCENARIOS = "nahversorgung_szenarien"
 
@@ -149,6 +149,31 @@ def _on_foot(shown: bool) -> None:
         st.dataframe(pl.DataFrame(table), hide_index=True, width="stretch")
 
 
+def _days_per_week(points: pl.DataFrame) -> None:
+    """Mobile and part-time supply: on how many days a week people are supplied within 1 000 m."""
+    st.header("Wie oft versorgt? Tage je Woche (bis 1.000 m)")
+    by_days = data.supplied_days()
+    total = int(by_days["population"].sum()) if by_days.height else 0
+    if not total:
+        return
+    mobile = points.filter(pl.col("category").is_in(list(MOBILE_CATEGORIES))).height
+    st.caption(
+        "Ein Dorfladen von Montag bis Freitag und der Verkaufswagen am Samstag ergeben sechs Tage. Gezählt werden die Tage "
+        "aller Lebensmittelpunkte bis 1.000 m Luftlinie: Wochentage aus dem Register (Verkaufswagen, Abholpunkte: "
+        f"{fmt_number(mobile)} im Register), sonst die Öffnungszeiten aus OpenStreetMap, ohne Angabe Mo–Sa."
+    )
+    rows = {r["supplied_days"]: r for r in by_days.iter_rows(named=True)}
+    table = [{"versorgt an": f"{d} Tag{'en' if d != 1 else ''} je Woche" if d else "keinem Tag (kein Punkt bis 1.000 m)",
+              "Menschen (Gitter)": fmt_number(rows[d]["population"] if d in rows else 0),
+              "Anteil": _pct(rows[d]["population"] if d in rows else 0, total)} for d in range(7, -1, -1)]  # fmt: skip
+    st.dataframe(pl.DataFrame(table), hide_index=True, width="stretch")
+    villages = data.villages_by_days()
+    if villages.height:
+        st.markdown("**Orte mit weniger als sechs Versorgungstagen:** " + "; ".join(
+            f"{r['name']} ({r['town']}): {r['supplied_days']} – {r['supplied_weekdays'] or 'kein Punkt'}"
+            for r in villages.iter_rows(named=True)))  # fmt: skip
+
+
 def render() -> None:
     ui.page_header("Nahversorgung", f"{ui.region_label()} — Lebensmittel in erreichbarer Nähe (#SNZ)")
     if not data.warehouse_exists():
@@ -210,6 +235,7 @@ def render() -> None:
         map_slot = st.empty()
         st.dataframe(table, hide_index=True, width="stretch")
         _on_foot(shown)
+        _days_per_week(points)
         extra = _scenario(distance, full_range, points)
         with map_slot.container():
             ui.show_view(views.supply_map(distance, full_range, extra), key="nahversorgung")

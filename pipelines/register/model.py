@@ -14,14 +14,17 @@ STATUSES = ["nicht begonnen", "Planung", "Umsetzung", "abgeschlossen", "pausiert
 DIRECTIONS = ["steigen", "sinken"]
 FUNDING_KINDS = ["bewilligt", "abgerufen", "ausgegeben"]
 WHOLE_KREIS = "ganzer Kreis"
-SUPPLY_CATEGORIES = ["Vollsortiment", "Lebensmittelhandwerk", "Ergänzung", "Dorfladen", "Automat", "Markt"]
+SUPPLY_CATEGORIES = ["Vollsortiment", "Lebensmittelhandwerk", "Ergänzung", "Dorfladen", "Automat", "Markt", "Verkaufswagen",
+                     "Abholpunkt"]  # fmt: skip
+# mobile and part-time supply: a stop of the mobile shop, a pick-up point of a delivery service
+MOBILE_CATEGORIES = ("Verkaufswagen", "Abholpunkt")
 
 
 @dataclass(frozen=True)
 class Field:
     name: str  # identifier in code, store and warehouse
     header: str  # German column header in the workbook and the app
-    kind: str = "text"  # text, int, number, date, choice, ref, towns
+    kind: str = "text"  # text, int, number, date, choice, ref, towns, weekdays
     required: bool = False
     choices: tuple[str, ...] = ()
     ref: str | None = None  # entity whose key this field names
@@ -125,8 +128,12 @@ ENTITIES: dict[str, Entity] = {
              Field("category", "Kategorie", "choice", required=True, choices=tuple(SUPPLY_CATEGORIES)),
              Field("kind", "Art", help="z. B. Haltestelle Verkaufswagen, Abholstation, Liefergebiet"),
              Field("lat", "Breite (WGS84)", "number", required=True), Field("lon", "Länge (WGS84)", "number", required=True),
+             Field("weekdays", "Wochentage", "weekdays",
+                   help="an welchen Tagen versorgt wird, z. B. Di, Fr oder Mo–Sa; leer: Mo–Sa (beim Verkaufswagen: Pflicht)"),
+             Field("times", "Uhrzeit", help="z. B. 9:00–10:30 (nur zur Information)"),
              Field("source", "Quelle / Bemerkung")),
-            ("id",), "Versorgungspunkte, die der Kreis kennt und OpenStreetMap nicht (z. B. aus #SNZ).", optional=True,
+            ("id",), "Versorgungspunkte, die der Kreis kennt und OpenStreetMap nicht (z. B. aus #SNZ), auch Halte des "
+            "Verkaufswagens und Abholpunkte mit ihren Wochentagen.", optional=True,
         ),
     )
 }  # fmt: skip
@@ -169,6 +176,13 @@ def parse_value(f: Field, raw: Any) -> Any:
         return value
     if f.kind == "date":
         return _date(raw)
+    if f.kind == "weekdays":
+        from pipelines.weekdays import WeekdayProblem, fmt_weekdays, parse_weekdays
+
+        try:
+            return fmt_weekdays(parse_weekdays(str(raw)))  # stored the one way it is shown: "Di, Fr"
+        except WeekdayProblem as exc:
+            raise ValueProblem(str(exc)) from None
     raise AssertionError(f.kind)
 
 

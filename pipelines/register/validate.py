@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, timedelta
 
-from pipelines.register.model import ENTITIES, WHOLE_KREIS, Dataset, Problem
+from pipelines.register.model import ENTITIES, MOBILE_CATEGORIES, WHOLE_KREIS, Dataset, Problem
 
 
 # a measurement is a value that was observed: a date far ahead is a typing error (2062 for 2026)
@@ -103,6 +103,9 @@ def validate(data: Dataset) -> list[Problem]:
             add("supply_points", i, "lat", "keine geographische Breite (−90 bis 90)")
         if p.get("lon") is not None and not -180 <= p["lon"] <= 180:
             add("supply_points", i, "lon", "keine geographische Länge (−180 bis 180)")
+        if p.get("category") in MOBILE_CATEGORIES and not p.get("weekdays"):
+            # a stop served twice a week must not count as a shop open every day
+            add("supply_points", i, "weekdays", f"beim {p['category']} bitte die Wochentage angeben (z. B. Di, Fr)")
     _check_money(data, add)
     return problems
 

@@ -28,9 +28,9 @@ MEDIA = "register-xlsx"
 LICENCE = "Daten des Kreises (intern)"
 HINT = "Korrigieren Sie die genannten Zellen und lesen Sie die Datei erneut ein. Es wurde nichts geändert."
 SQL_TYPES = {"text": "VARCHAR", "ref": "VARCHAR", "choice": "VARCHAR", "int": "INTEGER", "number": "DOUBLE",
-             "date": "DATE", "towns": "VARCHAR[]"}  # fmt: skip
+             "date": "DATE", "towns": "VARCHAR[]", "weekdays": "VARCHAR"}  # fmt: skip
 POLARS_TYPES = {"text": pl.String, "ref": pl.String, "choice": pl.String, "int": pl.Int64, "number": pl.Float64,
-                "date": pl.Date, "towns": pl.List(pl.String)}  # fmt: skip
+                "date": pl.Date, "towns": pl.List(pl.String), "weekdays": pl.String}  # fmt: skip
 
 
 

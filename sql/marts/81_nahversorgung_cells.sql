@@ -6,7 +6,8 @@
 -- staging.network_reach): `network_any`/`network_full` (m, access legs included) and the walking
 -- minutes at 4,5 km/h; `access_m` is the straight leg to the nearest network node, and a cell
 -- farther than 500 m from the network is not connected (`network_connected` false, no network
--- distance).
+-- distance). `supplied_days`: on how many days of the week some grocery point within 1 000 m serves
+-- (`supplied_weekdays`: which, e.g. "Mo–Fr, Sa" or "Di, Fr" for the mobile shop alone).
 with cells as (
 
     select * from raw.zensus_cells
@@ -76,11 +77,14 @@ final as (
         network.walk_min_any,
         network.walk_min_full,
         network_cells.access_m,
-        coalesce(network_cells.network_connected, false) as network_connected
+        coalesce(network_cells.network_connected, false) as network_connected,
+        coalesce(days.supplied_days, 0) as supplied_days,
+        days.supplied_weekdays
     from assigned
     left join nearest using (cell_id)
     left join network using (cell_id)
     left join staging.network_cells as network_cells using (cell_id)
+    left join staging.supply_days as days using (cell_id)
 
 )
 

@@ -1,5 +1,6 @@
 -- Places (towns, villages, hamlets from OpenStreetMap) of the region with the distance to the
--- nearest supply point (any, full-range): which villages have nothing within reach.
+-- nearest supply point (any, full-range): which villages have nothing within reach; and on how many
+-- days of the week some point within 1 000 m serves (`supplied_days`, `supplied_weekdays`).
 with places as (
 
     select point_id as place_id, name, place, lon, lat,
@@ -29,9 +30,12 @@ final as (
         (select min(sqrt((ST_X(places.position) - p.x) ^ 2 + (ST_Y(places.position) - p.y) ^ 2)) from marts.supply_points p)
             as distance_any,
         (select min(sqrt((ST_X(places.position) - p.x) ^ 2 + (ST_Y(places.position) - p.y) ^ 2))
-         from marts.supply_points p where p.full_range) as distance_full
+         from marts.supply_points p where p.full_range) as distance_full,
+        coalesce(days.supplied_days, 0) as supplied_days,
+        days.supplied_weekdays
     from places
     inner join towns on ST_Contains(towns.geometry, ST_Point(places.lon, places.lat))
+    left join staging.place_days as days using (place_id)
 
 )
 

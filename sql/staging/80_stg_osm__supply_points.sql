@@ -12,7 +12,8 @@ with elements as (
         *,
         tags ->> 'shop' as shop,
         tags ->> 'amenity' as amenity,
-        tags ->> 'place' as place
+        tags ->> 'place' as place,
+        tags ->> 'opening_hours' as opening_hours
     from raw.osm_elements
 
 ),
@@ -44,6 +45,7 @@ final as (
         place,
         lon,
         lat,
+        opening_hours,
         osm_timestamp
     from classified
     where category is not null or place is not null
