@@ -238,3 +238,10 @@ def test_a_scenario_changes_the_walking_coverage_in_well_under_a_second(app_env,
     closed, _ = data.scenario([], [shop[0]], 3000, True)  # the only shop closes
     hoexter = closed.filter(pl.col("ags") == "05762020").row(0, named=True)
     assert (hoexter["before_network"], hoexter["after_network"]) == (40, 0) and hoexter["after"] == 0
+
+
+def test_the_coverage_mart_carries_the_walking_figures(river_town):
+    got = rows(river_town, "SELECT population_within, population_within_network, share_within_network, population_within_15_min "
+                           "FROM marts.nahversorgung_coverage WHERE ags = '05762020' AND category_group = 'Vollsortiment' "
+                           "AND threshold_m = 1000")  # fmt: skip
+    assert got == [(40, 0, 0.0, 0)]  # 300 m across the river, 2 km (27 minutes) on foot

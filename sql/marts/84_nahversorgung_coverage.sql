@@ -1,5 +1,6 @@
 -- Coverage per town and for the Kreis (ags of the Kreis), for any supply point and for full-range
--- shops (the BBSR indicator): population within 500 m and 1 000 m (straight line), its share,
+-- shops (the BBSR indicator): population within 500 m and 1 000 m (straight line), its share, the
+-- same along the path network (`…_network`) and within 10 and 15 minutes on foot (4,5 km/h),
 -- the population-weighted mean distance (cells without a point within 10 km count as 10 km),
 -- populated cells, cells and villages (OSM places) without supply within the threshold. BBSR reference: 81 % (NRW),
 -- 74 % (Germany) of the population within 1 000 m of a supermarket or discounter.
@@ -16,9 +17,13 @@ with cells as (
 
 per_group as (
 
-    select cell_id, ags, population, 'alle' as category_group, distance_any as distance from cells
+    select cell_id, ags, population, 'alle' as category_group, distance_any as distance, network_any as network,
+        walk_min_any as walk_min
+    from cells
     union all
-    select cell_id, ags, population, 'Vollsortiment' as category_group, distance_full as distance from cells
+    select cell_id, ags, population, 'Vollsortiment' as category_group, distance_full as distance, network_full as network,
+        walk_min_full as walk_min
+    from cells
 
 ),
 
@@ -36,6 +41,9 @@ aggregated as (
         thresholds.threshold_m,
         sum(per_group.population) as population,
         sum(per_group.population) filter (where per_group.distance <= thresholds.threshold_m) as population_within,
+        sum(per_group.population) filter (where per_group.network <= thresholds.threshold_m) as population_within_network,
+        sum(per_group.population) filter (where per_group.walk_min <= 10) as population_within_10_min,
+        sum(per_group.population) filter (where per_group.walk_min <= 15) as population_within_15_min,
         sum(per_group.population * least(coalesce(per_group.distance, 10000), 10000)) / sum(per_group.population)
             as mean_distance_m,
         count(*) as populated_cells,
@@ -81,6 +89,10 @@ final as (
         aggregated.population / nullif(regions.population, 0) as grid_completeness,
         coalesce(aggregated.population_within, 0) as population_within,
         coalesce(aggregated.population_within, 0) / aggregated.population as share_within,
+        coalesce(aggregated.population_within_network, 0) as population_within_network,
+        coalesce(aggregated.population_within_network, 0) / aggregated.population as share_within_network,
+        coalesce(aggregated.population_within_10_min, 0) as population_within_10_min,
+        coalesce(aggregated.population_within_15_min, 0) as population_within_15_min,
         aggregated.mean_distance_m,
         aggregated.populated_cells,
         aggregated.cells_without_supply,
