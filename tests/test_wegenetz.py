@@ -14,7 +14,7 @@ import pytest
 from pipelines import network
 from pipelines.errors import XRegionError
 from pipelines.refresh import import_files, refresh
-from pipelines.sources import bkg, wegenetz
+from pipelines.sources import bkg, osm, wegenetz
 from tests.support import geo
 from tests.support.fake_server import Reply
 from tests.support.network import osm_xml, overpass_network_json, river_with_one_bridge
@@ -158,6 +158,7 @@ def test_the_network_and_the_supply_points_are_told_apart(tmp_path):
     nodes, ways = river_with_one_bridge(4_000_000.0, 3_000_000.0)
     assert wegenetz.recognise("wege.json", overpass_network_json(nodes, ways)).source == "wegenetz"
     assert wegenetz.recognise("osm.json", overpass_json([node(1, 9.0, 51.7, shop="supermarket")])) is None
+    assert osm.recognise("wege.json", overpass_network_json(nodes, ways)) is None  # not taken for supply points
     assert wegenetz.recognise("wege.osm", osm_xml(nodes, ways)).description.startswith("OpenStreetMap-Wegenetz (3 Wege")
     empty = json.dumps({"osm3s": {}, "elements": [{"type": "node", "id": 1, "lat": 1.0, "lon": 1.0}]}).encode()
     assert wegenetz.recognise("leer.json", empty) is None

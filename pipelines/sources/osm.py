@@ -110,6 +110,10 @@ def fetch(settings: Settings, store: RawStore, reporter: Reporter) -> list[RawFi
 def recognise(filename: str, content: bytes) -> ImportMatch | None:
     if not content.lstrip()[:1] == b"{" or b'"elements"' not in content[:4096] or b"osm3s" not in content[:4096]:
         return None
+    from pipelines.sources.wegenetz import is_network
+
+    if is_network(content):
+        return None  # the path network: source wegenetz
     rows, stamp = parse_overpass(content, filename)
     return ImportMatch(NAME, "supply_points", MEDIA, "json", f"OpenStreetMap-Export ({fmt_number(len(rows))} Punkte)",
                        data_stand=stamp[:10] if stamp else None)  # fmt: skip

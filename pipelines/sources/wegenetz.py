@@ -64,6 +64,14 @@ def _is_network(doc: dict) -> bool:
     return bool(ways) and all("nodes" in w for w in ways[:50]) and any("highway" in w.get("tags", {}) for w in ways[:50])
 
 
+def is_network(content: bytes) -> bool:
+    """True for an Overpass JSON answer of the network query (or any answer of ways with nodes)."""
+    try:
+        return _is_network(json.loads(content))
+    except (UnicodeDecodeError, json.JSONDecodeError, AttributeError):
+        return False
+
+
 def parse_json(body: bytes, label: str) -> tuple[tuple[pl.DataFrame, pl.DataFrame], str | None]:
     """(nodes, ways, OSM timestamp) of an Overpass JSON answer."""
     parse_overpass(body, label)  # the same refusals as for the supply points (HTML, runtime error)
@@ -135,11 +143,7 @@ def recognise(filename: str, content: bytes) -> ImportMatch | None:
         (nodes, ways), stamp = parse_osm_xml(content, filename)
         media, ext = "osm-xml", "osm"
     elif head[:1] == b"{" and b'"elements"' in content[:4096]:
-        try:
-            doc = json.loads(content)
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            return None
-        if not _is_network(doc):
+        if not is_network(content):
             return None  # supply points or another Overpass answer
         (nodes, ways), stamp = parse_json(content, filename)
         media, ext = "overpass-json", "json"
