@@ -29,8 +29,9 @@ demo: $(VENV)/.installed-app
 	XREGION_DEMO=1 $(BIN)/xregion serve
 
 ## Run the whole test suite (unit, SQL, app, browser). Browser tests need Debian's chromium.
+## Two workers, each module on one of them (its app and browser start once): waits overlap.
 test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 ## Benchmarks, reported as ratios against a baseline measured in the same run.
 bench: $(VENV)/.installed-test

@@ -85,12 +85,20 @@ def _type_into(page, column: int, text: str) -> str:
 
 def _open_table(page, sheet: str) -> None:
     page.get_by_role("tab", name="Tabellen bearbeiten").click()
+    from playwright.sync_api import expect
+
     choice = page.get_by_test_id("stRadioGroup").get_by_role("radio", name=sheet, exact=True)
     choice.wait_for(state="attached", timeout=10_000)
-    page.wait_for_timeout(500)  # the tab's content settles; a click during its layout can hit the neighbour
-    choice.check(force=True)
+    for _ in range(3):  # a click while the tab's content is still laid out can be lost: try again
+        page.wait_for_timeout(500)
+        choice.check(force=True)
+        try:
+            expect(choice).to_be_checked(timeout=5_000)
+            break
+        except AssertionError:
+            continue
+    expect(choice).to_be_checked(timeout=5_000)
     page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=30_000)
-    assert choice.is_checked()
     page.locator('[data-testid="data-grid-canvas"]').first.wait_for(timeout=30_000)
     page.wait_for_timeout(1_000)
 
