@@ -152,7 +152,8 @@ def indicator_series(indicator_id: str, towns: list[str], comparison: list[str],
     ) + "."
     original = pl.col("value").alias(f"Wert ({indicator['unit']})")
     if scale == "index":
-        first = pl.col("value").sort_by("period").first().over("ags")
+        # a new series base (Zensus 2022) starts at 100 again: the two bases are never compared
+        first = pl.col("value").sort_by("period").first().over("ags", pl.col("series_break").fill_null(""))
         values = values.with_columns((pl.col("value") / first * 100).alias("index"), pl.col("value").alias("original"))
         frame = values.select(
             pl.col("region").alias("Region"), pl.col("ags").alias("AGS"), pl.col("period").alias("Zeitpunkt"),
@@ -160,7 +161,7 @@ def indicator_series(indicator_id: str, towns: list[str], comparison: list[str],
             pl.col("series_break").alias("Reihe"),
         )  # fmt: skip
         chart = charts.time_series(values.with_columns(pl.col("index").alias("value")), replace(meta, unit=INDEX_UNIT))
-        summary += " Dargestellt als Index: der erste Stichtag jeder Region = 100."
+        summary += " Dargestellt als Index: der erste Stichtag jeder Region = 100 (nach einem Reihenbruch neu)."
         return View("indikator_verlauf", params, chart, meta, frame, summary=summary)
     frame = values.select(
         pl.col("region").alias("Region"), pl.col("ags").alias("AGS"), pl.col("period").alias("Zeitpunkt"),

@@ -4,6 +4,7 @@ a line; "automatisch" chooses, the URL keeps the choice."""
 
 from __future__ import annotations
 
+import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -64,3 +65,11 @@ def test_the_page_opens_on_population_as_an_index_and_keeps_a_choice_in_the_url(
     darstellung.set_value("werte").run()
     assert at.query_params["darstellung"] in ("werte", ["werte"])
     assert "eigene Achse rechts" in "\n".join(c.value for c in at.caption)
+
+
+def test_the_index_starts_again_at_100_after_the_zensus_break(statistics):
+    view = views.indicator_series("bevoelkerung", ["05762020"], [], "index")
+    frame = view.frame.sort("Zeitpunkt")
+    index = "Wert (Index, erster Stichtag = 100)"
+    firsts = frame.group_by("Reihe", maintain_order=True).agg(pl.col(index).first())
+    assert len(firsts) == 2 and firsts[index].to_list() == [100.0, 100.0]  # one series per base, each from 100

@@ -109,7 +109,8 @@ def render() -> None:
     ui.show_view(series)
     if scale == "index":
         st.caption("Index: der erste Stichtag jeder Region = 100 – so sind Städte, Kreis und Land auf einer Achse "
-                   "vergleichbar; die Werte selbst stehen unten in der Tabelle.")  # fmt: skip
+                   "vergleichbar; nach einem Reihenbruch (Zensus 2022) beginnt der Index neu bei 100. Die Werte selbst "
+                   "stehen unten in der Tabelle.")  # fmt: skip
     elif views.SECOND_AXIS_NOTE in series.summary:
         st.caption("Die Vergleichsgebiete (gestrichelt) sind viel größer als die Städte und haben deshalb eine eigene "
                    "Achse rechts; „Index“ zeigt alle auf einer Achse.")  # fmt: skip
