@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from playwright.sync_api import expect
 
 from pipelines.config import load_settings
 from pipelines.refresh import import_files
@@ -84,21 +85,26 @@ def _type_into(page, column: int, text: str) -> str:
 
 
 def _open_table(page, sheet: str) -> None:
-    page.get_by_role("tab", name="Tabellen bearbeiten").click()
-    from playwright.sync_api import expect
+    """Go to Tabellen bearbeiten and choose the table, checking it is the one shown (its
+    description above the grid): a click while the tab is still laid out can hit the neighbour."""
+    from pipelines.register.model import ENTITIES
 
+    page.get_by_role("tab", name="Tabellen bearbeiten").click()
     choice = page.get_by_test_id("stRadioGroup").get_by_role("radio", name=sheet, exact=True)
-    choice.wait_for(state="attached", timeout=10_000)
-    for _ in range(3):  # a click while the tab's content is still laid out can be lost: try again
-        page.wait_for_timeout(500)
-        choice.check(force=True)
+    label = page.get_by_test_id("stRadioGroup").locator("label").filter(has_text=sheet).first
+    description = page.get_by_text(ENTITIES[ENTITY[sheet]].description, exact=False).first
+    for _ in range(4):
+        page.wait_for_timeout(700)
+        label.click()
+        page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=30_000)
         try:
             expect(choice).to_be_checked(timeout=5_000)
+            expect(description).to_be_visible(timeout=10_000)
             break
         except AssertionError:
             continue
     expect(choice).to_be_checked(timeout=5_000)
-    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=30_000)
+    expect(description).to_be_visible(timeout=5_000)
     page.locator('[data-testid="data-grid-canvas"]').first.wait_for(timeout=30_000)
     page.wait_for_timeout(1_000)
 
@@ -115,8 +121,9 @@ def test_every_number_typed_the_german_way_is_stored_as_meant(browser, app_regis
         page.get_by_role("button", name="Speichern", exact=True).click()
         page.get_by_text("Alle Seiten zeigen den neuen Stand").wait_for(timeout=60_000)
         # the page comes back on the table just saved, not on the first tab
-        assert page.get_by_role("tab", name="Tabellen bearbeiten").get_attribute("aria-selected") == "true"
-        assert page.get_by_test_id("stRadioGroup").get_by_role("radio", name=sheet, exact=True).is_checked()
+        page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=30_000)
+        expect(page.get_by_role("tab", name="Tabellen bearbeiten")).to_have_attribute("aria-selected", "true")
+        expect(page.get_by_test_id("stRadioGroup").get_by_role("radio", name=sheet, exact=True)).to_be_checked(timeout=10_000)
     stored = dict((k, r) for k, _, r in _store(register_env).records(entity))[key]
     for _, text, field, value in TYPED[sheet]:
         assert stored[field] == pytest.approx(value), (text, stored)
