@@ -4,6 +4,7 @@ with a German message and nothing is stored."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import date
 
 import pytest
@@ -14,7 +15,14 @@ from pipelines.refresh import import_files
 from pipelines.register.store import RegisterStore
 from tests.support import register_fixtures
 from tests.support.installation import installation_env
-from tests.test_browser import browser, clean_page, running_app  # noqa: F401 (fixture)
+from tests.browser import screenshot_path
+from tests.test_browser import (  # noqa: F401 (browser is a fixture)
+    assert_no_errors_but_upstream_probes,
+    browser,
+    clean_page,
+    open_direct,
+    running_app,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -84,37 +92,35 @@ def _type_into(page, column: int, text: str) -> str:
     return shown
 
 
-def _open_table(page, sheet: str) -> None:
-    """Go to Tabellen bearbeiten and choose the table, checking it is the one shown (its
-    description above the grid): a click while the tab is still laid out can hit the neighbour."""
+@contextmanager
+def table_page(browser, url: str, sheet: str, screenshot: str):
+    """Verwaltung opened on one table by its link (?tabelle=…; clicking through the tabs can hit a
+    neighbouring table while the page is laid out), checked to show that table, and clean when
+    the test is done (only Streamlit's probes of a sub-page address may fail, streamlit#7074)."""
     from pipelines.register.model import ENTITIES
 
-    page.get_by_role("tab", name="Tabellen bearbeiten").click()
-    choice = page.get_by_test_id("stRadioGroup").get_by_role("radio", name=sheet, exact=True)
-    label = page.get_by_test_id("stRadioGroup").locator("label").filter(has_text=sheet).first
-    description = page.get_by_text(ENTITIES[ENTITY[sheet]].description, exact=False).first
-    for _ in range(4):
-        page.wait_for_timeout(700)
-        label.click()
+    page, watch = open_direct(browser, f"{url}/verwaltung?tabelle={ENTITY[sheet]}")
+    try:
+        page.get_by_role("heading", name="Verwaltung", exact=True).first.wait_for(timeout=30_000)
         page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=30_000)
-        try:
-            expect(choice).to_be_checked(timeout=5_000)
-            expect(description).to_be_visible(timeout=10_000)
-            break
-        except AssertionError:
-            continue
-    expect(choice).to_be_checked(timeout=5_000)
-    expect(description).to_be_visible(timeout=5_000)
-    page.locator('[data-testid="data-grid-canvas"]').first.wait_for(timeout=30_000)
-    page.wait_for_timeout(1_000)
+        expect(page.get_by_role("tab", name="Tabellen bearbeiten")).to_have_attribute("aria-selected", "true")
+        expect(page.get_by_test_id("stRadioGroup").get_by_role("radio", name=sheet, exact=True)).to_be_checked()
+        expect(page.get_by_text(ENTITIES[ENTITY[sheet]].description).first).to_be_visible()
+        page.locator('[data-testid="data-grid-canvas"]').first.wait_for(timeout=30_000)
+        page.wait_for_timeout(1_000)
+        yield page
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert_no_errors_but_upstream_probes(watch)
+    finally:
+        page.screenshot(path=screenshot_path(screenshot), full_page=True)
+        page.close()
 
 
 @pytest.mark.parametrize("sheet", list(TYPED))
 def test_every_number_typed_the_german_way_is_stored_as_meant(browser, app_register, register_env, sheet):
     entity = ENTITY[sheet]
     key = _store(register_env).records(entity)[0][0]
-    with clean_page(browser, app_register, "verwaltung", "Verwaltung", f"eingabe-{entity}") as page:
-        _open_table(page, sheet)
+    with table_page(browser, app_register, sheet, f"eingabe-{entity}") as page:
         shown = [_type_into(page, column, text) for column, text, _, _ in TYPED[sheet]]
         if sheet == "Zuweisungen":
             assert shown == ["60.000"]  # the stored 60 000 € is shown the German way
@@ -131,8 +137,7 @@ def test_every_number_typed_the_german_way_is_stored_as_meant(browser, app_regis
 
 def test_an_ambiguous_amount_is_refused_and_nothing_is_stored(browser, app_register, register_env):
     before = _store(register_env).records("allocations")
-    with clean_page(browser, app_register, "verwaltung", "Verwaltung", "eingabe-mehrdeutig") as page:
-        _open_table(page, "Zuweisungen")
+    with table_page(browser, app_register, "Zuweisungen", "eingabe-mehrdeutig") as page:
         _type_into(page, 2, "2.500")
         page.get_by_role("button", name="Speichern", exact=True).click()
         message = page.get_by_text("Nicht gespeichert:")

@@ -340,16 +340,16 @@ def render() -> None:
         )
         _history()
         return
-    # after an undo the page comes back on the Verlauf, where the undo was made (after a save on its table)
-    tab_quick, tab_tables, tab_history = st.tabs(["Messwert erfassen", TABLES_TAB, HISTORY_TAB],
-                                                 default=st.session_state.pop(OPEN_TAB, None))  # fmt: skip
+    # after an undo the page comes back on the Verlauf, where the undo was made (after a save on its
+    # table); a link with ?tabelle=<name> opens that table
+    editable = [n for n in EDITABLE if auth.allowed(_role_for({n}))]
+    linked = st.query_params.get("tabelle")
+    opened = st.session_state.pop(OPEN_TAB, None) or (TABLES_TAB if linked in editable else None)
+    tab_quick, tab_tables, tab_history = st.tabs(["Messwert erfassen", TABLES_TAB, HISTORY_TAB], default=opened)
     with tab_quick:
         _measurement_form()
     with tab_tables:
-        editable = [n for n in EDITABLE if auth.allowed(_role_for({n}))]
-        entity_name = st.radio(
-            "Was bearbeiten?", editable, format_func=lambda n: ENTITIES[n].sheet, horizontal=True, key="entity"
-        )
+        entity_name = ui.query_radio("tabelle", "Was bearbeiten?", editable, lambda n: ENTITIES[n].sheet)
         _table_editor(entity_name)
     with tab_history:
         _history()
