@@ -98,7 +98,6 @@ def _scenario(distance: int, full_range: bool, points: pl.DataFrame) -> dict | N
 BBSR_FIVE = {"Vollsortiment": "Supermarkt/Discounter", "Hausarzt": "Hausarztpraxis", "Apotheke": "Apotheke",
              "Grundschule": "Grundschule", "Haltestelle": "ÖV-Haltestelle", "alle fünf": "alle fünf erreichbar",
              "keine der fünf": "keine der fünf erreichbar"}  # fmt: skip
-BBSR_2025_RURAL_NONE = 0.21
 
 
 def _share(value) -> str:
@@ -133,7 +132,7 @@ def _on_foot(shown: bool) -> None:
         "**Luftlinie:** gerade Entfernung von der Rasterzelle zum nächsten Punkt (BBSR-Methode bis 2022). "
         "**Fußweg:** entlang der begehbaren OpenStreetMap-Wege, mit dem geraden Weg von der Zelle und vom Punkt zum "
         f"nächsten Wegeknoten; Gehzeit bei 4,5 km/h. Vergleich BBSR 2025: in ländlichen Gemeinden erreichen "
-        f"{_share(BBSR_2025_RURAL_NONE)} der Menschen keine der fünf Einrichtungen zu Fuß (Analysen Kompakt 01/2025)."
+        f"{_share(any_row['bbsr_2025_rural_none'])} der Menschen keine der fünf Einrichtungen zu Fuß (Analysen Kompakt 01/2025)."
     )
     towns = reach.filter((pl.col("ags") != region))
     by_town: dict[str, dict] = {}
