@@ -69,6 +69,18 @@ def exceptions(messages: list[ForwardMsg]) -> list[str]:
     return found
 
 
+def _die_with_parent() -> None:
+    """Linux: the app gets SIGKILL when the test process that started it ends, however it ends (a
+    test worker that exits without running the fixture's teardown left apps running)."""
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass  # not Linux: the teardown still stops the app
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -94,7 +106,7 @@ def running(command: Callable[[int], list[str]], env: dict[str, str], log: Path 
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as out:
         proc = subprocess.Popen(command(port), cwd=PROJECT_ROOT, env={**os.environ, **env}, stdout=out,
-                                stderr=subprocess.STDOUT)  # fmt: skip
+                                stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)  # fmt: skip
         try:
             deadline = time.monotonic() + 60
             while not healthy(port, base_path=base_path):
