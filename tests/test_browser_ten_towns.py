@@ -77,6 +77,9 @@ def test_the_profile_page_offers_the_pdf_with_the_towns_figures(browser, app_ten
         page.get_by_role("heading", name=headline).wait_for(timeout=30_000)
         assert "stadt=05762020" in page.url  # a link opens the same town
         page.locator('[data-testid="stVegaLiteChart"] path[aria-label*="Gebiet: Höxter"]').first.wait_for(timeout=30_000)
+        # the run for Höxter has finished (elements of the previous town's run can still be on screen)
+        page.get_by_text("Dorfladen Ovenhausen").first.wait_for(timeout=30_000)
+        page.locator(IDLE).wait_for(timeout=30_000)
         body = page.locator("body").inner_text()
         assert "Dorfladen Ovenhausen" in body and "zugewiesen 60.000 €" in body and "Projektregister des Kreises" in body
         pdf = _download(page, "Stadtprofil als PDF (A4)", tmp_path)

@@ -72,8 +72,10 @@ def _type_into(page, column: int, text: str) -> str:
     editor = page.locator("textarea.gdg-input, input.gdg-input").first
     for attempt in range(4):
         canvas = page.locator('[data-testid="data-grid-canvas"]').first.bounding_box()
-        # row 1 (below the 35 px header), first column (right of the 33 px column of row checkboxes)
+        # a cell of row 1 (below the 35 px header, right of the 33 px column of row checkboxes), then
+        # Home to the row's first column: columns are counted with the keyboard, never by position
         page.mouse.click(canvas["x"] + 33 + 30, canvas["y"] + 35 + 17)
+        page.keyboard.press("Home")
         for _ in range(column):
             page.keyboard.press("ArrowRight")
         page.keyboard.press("Enter")
