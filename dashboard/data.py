@@ -342,12 +342,7 @@ def _scenario_network(signature: tuple | None):
 
     if not network_rows():
         return None
-    nodes = query(
-        "SELECT node_id, ST_X(p) AS x, ST_Y(p) AS y FROM (SELECT node_id, "
-        "ST_Transform(ST_Point(lon, lat), 'EPSG:4326', 'EPSG:3035', always_xy := true) AS p FROM raw.osm_network_nodes)"
-    )
-    ways = network.walkable_ways(query("SELECT highway, foot, bicycle, access, nodes FROM raw.osm_network_ways"))
-    walk, _ = network.graphs_from(nodes, ways)
+    walk, _ = network.graphs_from_warehouse(query)
     cells = _scenario_base(signature)["cells"]
     return walk, network.snap(walk, cells.select("x", "y").to_numpy())
 

@@ -167,6 +167,16 @@ def graphs_from(nodes: pl.DataFrame, ways: pl.DataFrame) -> tuple[Graph, Graph]:
     return build_graph(xy, u[known], v[known]), build_graph(xy, u[cycle], v[cycle])
 
 
+def graphs_from_warehouse(run) -> tuple[Graph, Graph]:
+    """The walking and cycling graph of the path network in the warehouse; `run(sql)` returns a
+    polars frame (a build's connection, or the app's read-only query)."""
+    nodes = run(
+        "SELECT node_id, ST_X(p) AS x, ST_Y(p) AS y FROM (SELECT node_id, "
+        "ST_Transform(ST_Point(lon, lat), 'EPSG:4326', 'EPSG:3035', always_xy := true) AS p FROM raw.osm_network_nodes)"
+    )
+    return graphs_from(nodes, walkable_ways(run("SELECT highway, foot, bicycle, access, nodes FROM raw.osm_network_ways")))
+
+
 def build_network_reach(con) -> None:
     """Create `staging.network_reach`: per populated cell and category the straight-line and the
     network distance, walking and cycling minutes and the access leg; and
@@ -174,16 +184,11 @@ def build_network_reach(con) -> None:
     from pipelines.nearest import nearest
 
     cells = con.execute("SELECT cell_id, x, y FROM raw.zensus_cells ORDER BY cell_id").pl()
-    nodes = con.execute(
-        "SELECT node_id, ST_X(p) AS x, ST_Y(p) AS y FROM (SELECT node_id, "
-        "ST_Transform(ST_Point(lon, lat), 'EPSG:4326', 'EPSG:3035', always_xy := true) AS p FROM raw.osm_network_nodes)"
-    ).pl()
-    ways = walkable_ways(con.execute("SELECT highway, foot, bicycle, access, nodes FROM raw.osm_network_ways").pl())
     points = con.execute(
         f"SELECT category, x, y FROM marts.supply_points UNION ALL SELECT '{ANY_FOOD}', x, y FROM marts.supply_points "
         "UNION ALL SELECT category, x, y FROM marts.service_points"
     ).pl()
-    walk, cycle = graphs_from(nodes, ways)
+    walk, cycle = graphs_from_warehouse(lambda sql: con.execute(sql).pl())
     cells_xy = cells.select("x", "y").to_numpy()
     on_foot, by_bike = snap(walk, cells_xy), snap(cycle, cells_xy)
     parts = []
