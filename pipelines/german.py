@@ -28,6 +28,11 @@ def fmt_euro(value: float | int | None, missing: str = "–") -> str:
     return missing if value is None or value != value else f"{fmt_number(value, 0)} €"
 
 
+def fmt_share(value: float | None, missing: str = "–") -> str:
+    """A share (0,634) as whole per cent: 63 %."""
+    return missing if value is None or value != value else f"{fmt_number(100 * value, 0)} %"
+
+
 def slug(text: str, fallback: str, limit: int | None = None) -> str:
     """A file name from a German title: lower case, umlauts transliterated, dashes."""
     import re

@@ -10,7 +10,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import data, ui, views
-from pipelines.german import fmt_date, fmt_euro, fmt_number
+from pipelines.german import fmt_date, fmt_euro, fmt_number, fmt_share
 
 PLAN_STATUS = {
     "im_plan": ":material/check_circle: im Plan",
@@ -18,10 +18,6 @@ PLAN_STATUS = {
     "ueberzogen": ":material/warning: droht überzogen zu werden",
     "ohne_plan": ":material/help: ohne Bewertung (Laufzeit oder Bewilligung fehlt)",
 }
-
-
-def percent(value) -> str:
-    return "–" if value is None else f"{fmt_number(100 * value, 0)} %"
 
 
 def _town_table(rows: pl.DataFrame) -> pl.DataFrame:
@@ -32,7 +28,7 @@ def _town_table(rows: pl.DataFrame) -> pl.DataFrame:
             "Bewilligt": [fmt_euro(v) for v in rows["committed"]],
             "Abgerufen": [fmt_euro(v) for v in rows["called"]],
             "Ausgegeben": [fmt_euro(v) for v in rows["spent"]],
-            "Anteil ausgegeben": [percent(v) for v in rows["share_spent"]],
+            "Anteil ausgegeben": [fmt_share(v) for v in rows["share_spent"]],
             "Verbleibend": [fmt_euro(v) for v in rows["remaining"]],
             "Rest bei Laufzeitende (Prognose)": [_left_text(r) for r in rows.iter_rows(named=True)],
             "Bewertung": [PLAN_STATUS[s].split(" ", 1)[1] for s in rows["plan_status"]],
@@ -59,7 +55,7 @@ def _overview(totals: pl.DataFrame) -> pl.DataFrame:
         "Laufzeit": [f"{fmt_date(r['programme_start'])} bis {fmt_date(r['programme_end'])}" for r in rows],
         "Budget": [fmt_euro(r["budget"]) for r in rows],
         "Bewilligt": [fmt_euro(r["committed"]) for r in rows],
-        "Ausgegeben": [f"{fmt_euro(r['spent'])} ({percent(r['share_spent'])})" for r in rows],
+        "Ausgegeben": [f"{fmt_euro(r['spent'])} ({fmt_share(r['share_spent'])})" for r in rows],
         "Rest am Ende": [_left_text(r) for r in rows],
         "Bewertung": ["beendet" if _ended(r) else PLAN_STATUS[r["plan_status"]].split(" ", 1)[1] for r in rows],
     })  # fmt: skip
@@ -96,8 +92,8 @@ def render() -> None:
     cols = st.columns(5)
     cols[0].metric("Gesamtbudget", fmt_euro(total["budget"]))
     cols[1].metric("Bewilligt", fmt_euro(total["committed"]))
-    cols[2].metric("Abgerufen", fmt_euro(total["called"]), percent(total["share_called"]) + " der Bewilligung", delta_color="off")
-    cols[3].metric("Ausgegeben", fmt_euro(total["spent"]), percent(total["share_spent"]) + " der Bewilligung", delta_color="off")
+    cols[2].metric("Abgerufen", fmt_euro(total["called"]), fmt_share(total["share_called"]) + " der Bewilligung", delta_color="off")
+    cols[3].metric("Ausgegeben", fmt_euro(total["spent"]), fmt_share(total["share_spent"]) + " der Bewilligung", delta_color="off")
     if _ended(total):
         cols[4].metric("Endstand: nicht ausgegeben", fmt_euro(total["remaining"]))
         st.markdown(f"**Bewertung:** Programm beendet am {fmt_date(total['programme_end'])}")
@@ -111,7 +107,7 @@ def render() -> None:
         for status in ("ueberzogen", "verzoegert"):
             off = towns.filter(pl.col("plan_status") == status)
             if off.height:
-                named = ", ".join(f"{r['town_name']} ({percent(r['share_spent'])} bei {percent(r['share_of_time'])} der Laufzeit)"
+                named = ", ".join(f"{r['town_name']} ({fmt_share(r['share_spent'])} bei {fmt_share(r['share_of_time'])} der Laufzeit)"
                                   for r in off.iter_rows(named=True))  # fmt: skip
                 finding = PLAN_STATUS[status].split(" ", 1)[1]
                 st.warning(f"**{finding[:1].upper() + finding[1:]}:** {named}")

@@ -12,7 +12,7 @@ from dashboard import data, ui, views
 # below FULL_GRID the figures carry a warning, below MIN_GRID no share is given at all: it would
 # describe only part of the people (the Stadtprofil follows the same rule)
 from dashboard.profile import FULL_GRID, MIN_GRID
-from pipelines.german import fmt_date, fmt_number
+from pipelines.german import fmt_date, fmt_number, fmt_share
 from pipelines.register.model import MOBILE_CATEGORIES, SUPPLY_CATEGORIES
 
 SCENARIOS = "nahversorgung_szenarien"
@@ -100,10 +100,6 @@ BBSR_FIVE = {"Vollsortiment": "Supermarkt/Discounter", "Hausarzt": "Hausarztprax
              "keine der fünf": "keine der fünf erreichbar"}  # fmt: skip
 
 
-def _share(value) -> str:
-    return "–" if value is None else f"{fmt_number(100 * value, 0)} %"
-
-
 def _on_foot(shown: bool) -> None:
     """Straight line against the path network, for the five services of the BBSR's 2025 analysis."""
     st.header("Zu Fuß auf dem Wegenetz: die fünf Einrichtungen des BBSR (2025)")
@@ -122,26 +118,26 @@ def _on_foot(shown: bool) -> None:
     st.metric("Nicht ans Wegenetz angebunden (über 500 m vom nächsten Weg)",
               f"{fmt_number(any_row['population_not_connected'])} Menschen")  # fmt: skip
     rows = [{"Einrichtung": label,
-             "Luftlinie ≤ 1.000 m": _share(kreis[c]["share_1000_straight"]) if c in kreis and shown else "–",
-             "Fußweg ≤ 1.000 m": _share(kreis[c]["share_1000_network"]) if c in kreis and shown else "–",
-             "zu Fuß ≤ 15 min": _share(kreis[c]["share_15_min"]) if c in kreis and shown else "–",
-             "zu Fuß ≤ 10 min": _share(kreis[c]["share_10_min"]) if c in kreis and shown else "–"}
+             "Luftlinie ≤ 1.000 m": fmt_share(kreis[c]["share_1000_straight"]) if c in kreis and shown else "–",
+             "Fußweg ≤ 1.000 m": fmt_share(kreis[c]["share_1000_network"]) if c in kreis and shown else "–",
+             "zu Fuß ≤ 15 min": fmt_share(kreis[c]["share_15_min"]) if c in kreis and shown else "–",
+             "zu Fuß ≤ 10 min": fmt_share(kreis[c]["share_10_min"]) if c in kreis and shown else "–"}
             for c, label in BBSR_FIVE.items()]  # fmt: skip
     st.dataframe(pl.DataFrame(rows), hide_index=True, width="stretch")
     st.caption(
         "**Luftlinie:** gerade Entfernung von der Rasterzelle zum nächsten Punkt (BBSR-Methode bis 2022). "
         "**Fußweg:** entlang der begehbaren OpenStreetMap-Wege, mit dem geraden Weg von der Zelle und vom Punkt zum "
         f"nächsten Wegeknoten; Gehzeit bei 4,5 km/h. Vergleich BBSR 2025: in ländlichen Gemeinden erreichen "
-        f"{_share(any_row['bbsr_2025_rural_none'])} der Menschen keine der fünf Einrichtungen zu Fuß (Analysen Kompakt 01/2025)."
+        f"{fmt_share(any_row['bbsr_2025_rural_none'])} der Menschen keine der fünf Einrichtungen zu Fuß (Analysen Kompakt 01/2025)."
     )
     towns = reach.filter((pl.col("ags") != region))
     by_town: dict[str, dict] = {}
     for r in towns.iter_rows(named=True):
         by_town.setdefault(r["name"], {})[r["category"]] = r
     table = [{"Stadt": name,
-              "Supermarkt Luftlinie ≤ 1.000 m": _share(c.get("Vollsortiment", {}).get("share_1000_straight")) if shown else "–",
-              "Supermarkt Fußweg ≤ 1.000 m": _share(c.get("Vollsortiment", {}).get("share_1000_network")) if shown else "–",
-              "keine der fünf zu Fuß ≤ 15 min": _share(c.get("keine der fünf", {}).get("share_15_min")) if shown else "–",
+              "Supermarkt Luftlinie ≤ 1.000 m": fmt_share(c.get("Vollsortiment", {}).get("share_1000_straight")) if shown else "–",
+              "Supermarkt Fußweg ≤ 1.000 m": fmt_share(c.get("Vollsortiment", {}).get("share_1000_network")) if shown else "–",
+              "keine der fünf zu Fuß ≤ 15 min": fmt_share(c.get("keine der fünf", {}).get("share_15_min")) if shown else "–",
               "nicht angebunden": fmt_number(next(iter(c.values()))["population_not_connected"])}
              for name, c in sorted(by_town.items())]  # fmt: skip
     if table:
