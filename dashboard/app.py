@@ -8,7 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import accessibility, auth
+from dashboard import accessibility, auth, heap
 from dashboard.screens import (barrierefreiheit, daten, foerdermittel, handlungsfelder, indikatoren, karte, nahversorgung, praesentation,
                                stadtprofil, verwaltung, wochenblick)
 
@@ -40,6 +40,7 @@ pages = {
     ],
 }
 
+heap.start_keeper()
 accessibility.page_chrome()
 if auth.sign_in_gate():
     auth.sidebar_identity()

@@ -59,3 +59,41 @@ def test_pages_with_tables_survive_many_sessions_at_once(statistics, tmp_path):
         assert healthy(port), "der Server antwortet nicht mehr"
         assert not errors, errors
         assert len(times) == len(users) * 6
+
+
+def test_a_rerun_does_not_collect_all_garbage_under_the_gil():
+    """Streamlit's default `gc.collect(2)` after every rerun walks the whole heap (geopandas,
+    shapely, pandas, polars loaded): ~0.1 s per rerun, most of a page's server time, and every
+    session waits for it. The served configuration turns it off; Python's own collector stays on."""
+    import tomllib
+
+    config = tomllib.loads((PROJECT_ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["runner"]["postScriptGC"] is False
+
+
+def test_the_long_lived_heap_is_frozen_so_full_collections_stay_short(monkeypatch):
+    """The keeper thread starts once per process; settling frees cyclic garbage first and freezes
+    the rest, and the served app starts the keeper."""
+    import gc
+
+    from dashboard import heap
+
+    class Cycle:
+        def __init__(self) -> None:
+            self.me = self
+
+    try:
+        gc.freeze()
+        Cycle()  # garbage made while frozen objects exist: settling must still free it
+        collected = []
+        gc.callbacks.append(lambda phase, info: phase == "stop" and collected.append(info["collected"]))
+        heap.settle()
+        assert gc.get_freeze_count() > 0 and sum(collected) >= 1
+    finally:
+        gc.callbacks.pop()
+        gc.unfreeze()
+    started = []
+    monkeypatch.setattr(heap, "_started", False)
+    monkeypatch.setattr(heap.threading, "Thread", lambda **kw: type("T", (), {"start": lambda self: started.append(kw["name"])})())
+    assert heap.start_keeper() and not heap.start_keeper() and started == ["xregion-heap"]
+    assert "heap.start_keeper()" in (PROJECT_ROOT / "dashboard" / "app.py").read_text(encoding="utf-8")
