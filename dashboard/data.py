@@ -8,6 +8,7 @@ file on disk is a different one, so the app picks up new data without a restart.
 from __future__ import annotations
 
 import functools
+from collections import OrderedDict
 import json
 import os
 import threading
@@ -25,6 +26,17 @@ from pipelines.status import SourceOverview, source_overview
 
 _lock = threading.Lock()
 _connection: tuple[tuple, duckdb.DuckDBPyConnection] | None = None
+
+# Results of `query` for the warehouse build they came from. A build never changes once written
+# (a refresh or a register save renames a new file onto the path), so a page's rerun answers
+# from memory instead of running the same ten queries again under the GIL — with a dozen
+# sessions at once that is most of the server's work. Bounded in bytes; large frames (the grid
+# cells, the outlines of NRW) are not kept here but in their own caches where they are needed.
+RESULT_CACHE_BYTES = 128 * 2**20
+RESULT_MAX_BYTES = 8 * 2**20
+_results: OrderedDict[tuple, pl.DataFrame] = OrderedDict()
+_results_bytes = 0
+_results_lock = threading.Lock()
 
 
 def settings() -> Settings:
@@ -77,14 +89,41 @@ def _cursor() -> duckdb.DuckDBPyConnection | None:
 
 
 def query(sql: str, params: list | None = None) -> pl.DataFrame:
-    """Run a read-only query; an empty frame when there is no warehouse yet."""
+    """Run a read-only query; an empty frame when there is no warehouse yet. The same query on
+    the same build is answered from memory (callers never change a frame in place)."""
+    signature = _signature(settings().db_path)
+    if signature is None:
+        return pl.DataFrame()
+    key = (signature, sql, repr(params))
+    with _results_lock:
+        found = _results.get(key)
+        if found is not None:
+            _results.move_to_end(key)
+            return found
     cur = _cursor()
     if cur is None:
         return pl.DataFrame()
     try:
-        return cur.execute(sql, params or []).pl()
+        frame = cur.execute(sql, params or []).pl()
     finally:
         cur.close()
+    _remember(key, frame)
+    return frame
+
+
+def _remember(key: tuple, frame: pl.DataFrame) -> None:
+    global _results_bytes
+    size = frame.estimated_size()
+    if size > RESULT_MAX_BYTES:
+        return
+    with _results_lock:
+        for old in [k for k in _results if k[0] != key[0]]:  # another build: its results are stale
+            _results_bytes -= _results.pop(old).estimated_size()
+        if key not in _results:
+            _results[key] = frame
+            _results_bytes += size
+        while _results_bytes > RESULT_CACHE_BYTES and _results:
+            _results_bytes -= _results.popitem(last=False)[1].estimated_size()
 
 
 def sources() -> list[SourceOverview]:

@@ -117,3 +117,22 @@ def test_a_query_running_while_the_warehouse_is_replaced_still_finishes(with_dat
     assert data.query("SELECT population FROM marts.regions WHERE ags = '05762020'").item() == 2296  # new file
     assert running.fetchall()[0] == ("05",)  # the old cursor was not closed under it
     cursor.close()
+
+
+def test_the_same_query_on_the_same_build_is_answered_from_memory_until_the_next_build(with_data, tmp_path, monkeypatch):
+    """Reruns and other sessions get a remembered result; a new warehouse file (refresh or register
+    save) is queried again; frames larger than the per-result limit are never kept."""
+    from dashboard import data
+
+    sql = "SELECT population FROM marts.regions WHERE ags = ?"
+    first = data.query(sql, ["05762020"])
+    assert data.query(sql, ["05762020"]) is first  # same build, same query: no second query
+    assert data.query(sql, ["05762024"]) is not first  # other parameters are another result
+    table = tmp_path / "neu.csv"
+    table.write_bytes(itnrw_tables.population_table(scale=2))
+    import_files(load_settings(), [table], sources=[itnrw.SOURCE])
+    assert data.query(sql, ["05762020"]).item() == 2296 != first.item()
+    assert all(key[0] == data.build_signature() for key in data._results)  # the old build's results are gone
+    monkeypatch.setattr(data, "RESULT_MAX_BYTES", 0)
+    big = "SELECT * FROM marts.regions"
+    assert data.query(big) is not data.query(big)
