@@ -58,12 +58,13 @@ class View:
         return spec
 
     @functools.cached_property
-    def table(self) -> pl.DataFrame:
+    def table(self):
         """The data behind the chart as German text for the table under it: formatted once per
-        view (views are kept per build), not on every rerun of the page."""
+        view (views are kept per build), not on every rerun of the page — and as an Arrow table,
+        which Streamlit sends as it is (a polars frame it converts through pandas each time)."""
         from dashboard.ui import german_table
 
-        return german_table(self.frame)
+        return german_table(self.frame).to_arrow()
 
 
 def per_build(builder: Callable[..., View]) -> Callable[..., View]:

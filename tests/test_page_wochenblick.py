@@ -70,3 +70,22 @@ def test_what_changed_lists_new_data_entries_milestones_and_funding(demo_env):
     assert "Amtliche Statistik (IT.NRW, Landesdatenbank NRW)" in fresh["Quelle"].tolist()
     assert "laufend (eigene Pflege)" in fresh["Nächste Veröffentlichung erwartet"].tolist()
     assert "02.03.2027" in fresh["Nächste Veröffentlichung erwartet"].tolist()  # Stand 02.03.2026 + one year
+
+
+def test_cards_are_kept_per_build_and_follow_a_new_measurement(demo_env):
+    """The cards are worked out once per warehouse build; the next build (a register save) shows
+    the new value, not the remembered one."""
+    from dashboard import data
+    from dashboard.screens import wochenblick
+
+    assert wochenblick.cards() is wochenblick.cards()
+    label = "Online verfügbare Verwaltungsleistungen (Leistungen)"
+    kpis = data.kpi_progress()
+    kpi = kpis.filter(kpis["title"] == "Online verfügbare Verwaltungsleistungen")["kpi_id"].item()
+    assert {m.label: m for m in page().metric}[label].value == "120"
+    store = RegisterStore(load_settings().register_store)
+    store.apply([Change("measurements", None, {"kpi": kpi, "date": date.today(), "value": 135, "source": None}, None)],
+                "smart.region@kreis.example", "Messwert erfasst")  # fmt: skip
+    refresh(load_settings(), selected=[])
+    online = {m.label: m for m in page().metric}[label]
+    assert online.value == "135" and "15,0 seit" in str(online.proto.delta)

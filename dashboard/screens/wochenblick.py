@@ -4,6 +4,8 @@ data, KPI measurements, milestones, funding off plan), and how fresh each source
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import altair as alt
@@ -19,8 +21,12 @@ FUNDING_ENTITIES = {"programmes", "allocations", "funding_records"}
 PERIODS = {7: "seit 7 Tagen", 14: "seit 14 Tagen", 30: "seit 30 Tagen", 90: "seit 90 Tagen"}
 
 
-def _sparkline(points: pl.DataFrame, x: str = "date") -> alt.TopLevelMixin:
-    return (
+def _sparkline(points: pl.DataFrame, x: str = "date") -> dict:
+    """A small line without axes, as the Vega-Lite dict the page sends (built and validated once
+    per build with the cards, not on every rerun)."""
+    from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
+
+    chart = (
         alt.Chart(points)
         .mark_line(point=True, strokeWidth=2, color=charts.REGION_COLOURS[0])
         .encode(x=alt.X(f"{x}:T", axis=None), y=alt.Y("value:Q", axis=None, scale=alt.Scale(zero=False)),
@@ -29,33 +35,81 @@ def _sparkline(points: pl.DataFrame, x: str = "date") -> alt.TopLevelMixin:
         .configure_view(stroke=None)
         .configure(locale=charts.GERMAN_LOCALE)
     )  # fmt: skip
+    return _convert_altair_to_vega_lite_spec(chart)
 
 
-def _field_card(name: str, kpis: pl.DataFrame, series: pl.DataFrame, headline: pl.DataFrame) -> None:
+@dataclass(frozen=True)
+class Metric:
+    label: str
+    value: str
+    delta: str | None
+    delta_color: str
+    note: str  # the KPI's target status (Markdown), or where an official figure comes from
+    note_is_caption: bool
+    sparkline: dict | None
+
+
+@dataclass(frozen=True)
+class Card:
+    name: str
+    metrics: tuple[Metric, ...]
+
+
+def _kpi_metric(kpi: dict, points: pl.DataFrame) -> Metric:
+    delta = None
+    if kpi["latest_value"] is not None and kpi["previous_value"] is not None:
+        delta = f"{fmt_number(kpi['latest_value'] - kpi['previous_value'], 1)} seit {fmt_date(kpi['previous_date'])}"
+    return Metric(f"{kpi['title']} ({kpi['unit']})", fmt_value(kpi["latest_value"], ""), delta,
+                  "normal" if kpi["direction"] == "steigen" else "inverse", ui.KPI_STATUS[kpi["status"]], False,
+                  _sparkline(points) if points.height >= 2 else None)  # fmt: skip
+
+
+def _headline_metric(headline: pl.DataFrame) -> Metric:
+    """A Handlungsfeld without KPIs shows its official headline indicator for the Kreis."""
+    first = headline.row(-1, named=True)
+    previous = headline.row(-2, named=True) if headline.height > 1 else None
+    delta = None
+    if previous and previous["series_break"] == first["series_break"]:
+        delta = f"{fmt_number(first['value'] - previous['value'], 1)} seit {fmt_date(previous['period'])}"
+    return Metric(f"{first['title']} ({first['unit']}; amtlich, Kreis)", fmt_value(first["value"], ""), delta,
+                  {"up": "normal", "down": "inverse"}.get(first["direction"], "off"),
+                  f"Stand {fmt_date(first['period'])} · Quelle: IT.NRW", True,
+                  _sparkline(headline.rename({"period": "date"})) if headline.height >= 2 else None)  # fmt: skip
+
+
+def cards() -> tuple[Card, ...]:
+    """The card of each Handlungsfeld, worked out once per warehouse build: a rerun (or the next
+    colleague) only sends them. Every register save builds a new warehouse, so they are current."""
+    return _cards(data.build_signature())
+
+
+@functools.lru_cache(maxsize=2)
+def _cards(build: tuple | None) -> tuple[Card, ...]:
+    fields = data.register_fields()
+    kpis, series, headlines = data.kpi_progress(), data.measurement_series(), data.headline_indicators()
+    out = []
+    for field in fields.iter_rows(named=True):
+        mine = kpis.filter(pl.col("handlungsfeld_id") == field["id"]) if kpis.height else kpis
+        metrics = [_kpi_metric(kpi, series.filter(pl.col("kpi") == kpi["kpi_id"])) for kpi in mine.iter_rows(named=True)]
+        headline = headlines.filter(pl.col("handlungsfeld") == field["name"]) if headlines.height else headlines
+        if not metrics and headline.height:
+            metrics.append(_headline_metric(headline))
+        out.append(Card(field["name"], tuple(metrics)))
+    return tuple(out)
+
+
+def _field_card(card: Card) -> None:
     with st.container(border=True):
-        st.markdown(f"### {name}")
-        for kpi in kpis.iter_rows(named=True):
-            delta = None
-            if kpi["latest_value"] is not None and kpi["previous_value"] is not None:
-                delta = f"{fmt_number(kpi['latest_value'] - kpi['previous_value'], 1)} seit {fmt_date(kpi['previous_date'])}"
-            st.metric(f"{kpi['title']} ({kpi['unit']})", fmt_value(kpi["latest_value"], ""), delta,
-                      delta_color="normal" if kpi["direction"] == "steigen" else "inverse")  # fmt: skip
-            st.markdown(ui.KPI_STATUS[kpi["status"]])
-            points = series.filter(pl.col("kpi") == kpi["kpi_id"])
-            if points.height >= 2:
-                st.altair_chart(_sparkline(points), width="stretch")
-        if not kpis.height and headline.height:
-            first = headline.row(-1, named=True)
-            previous = headline.row(-2, named=True) if headline.height > 1 else None
-            delta = None
-            if previous and previous["series_break"] == first["series_break"]:
-                delta = f"{fmt_number(first['value'] - previous['value'], 1)} seit {fmt_date(previous['period'])}"
-            st.metric(f"{first['title']} ({first['unit']}; amtlich, Kreis)", fmt_value(first["value"], ""), delta,
-                      delta_color={"up": "normal", "down": "inverse"}.get(first["direction"], "off"))  # fmt: skip
-            st.caption(f"Stand {fmt_date(first['period'])} · Quelle: IT.NRW")
-            if headline.height >= 2:
-                st.altair_chart(_sparkline(headline.rename({"period": "date"})), width="stretch")
-        if not kpis.height and not headline.height:
+        st.markdown(f"### {card.name}")
+        for metric in card.metrics:
+            st.metric(metric.label, metric.value, metric.delta, delta_color=metric.delta_color)
+            if metric.note_is_caption:
+                st.caption(metric.note)
+            else:
+                st.markdown(metric.note)
+            if metric.sparkline:
+                st.vega_lite_chart(metric.sparkline, width="stretch")
+        if not card.metrics:
             st.caption("Noch keine Kennzahlen.")
 
 
@@ -138,16 +192,13 @@ def render() -> None:
         return
     days = st.segmented_control("Zeitraum", list(PERIODS), format_func=PERIODS.__getitem__, default=7) or 7
     since = date.today() - timedelta(days=days)
-    fields = data.register_fields()
-    kpis, series, headlines = data.kpi_progress(), data.measurement_series(), data.headline_indicators()
-    if fields.height:
+    found = cards()
+    if found:
         st.header("Stand je Handlungsfeld")
-        columns = st.columns(min(3, fields.height))
-        for i, field in enumerate(fields.iter_rows(named=True)):
+        columns = st.columns(min(3, len(found)))
+        for i, card in enumerate(found):
             with columns[i % len(columns)]:
-                mine = kpis.filter(pl.col("handlungsfeld_id") == field["id"]) if kpis.height else kpis
-                headline = headlines.filter(pl.col("handlungsfeld") == field["name"]) if headlines.height else headlines
-                _field_card(field["name"], mine, series, headline)
+                _field_card(card)
     _changes(since)
     _freshness()
     ui.built_at_caption()
