@@ -66,12 +66,34 @@ def test_coverage_benchmark_runs_and_agrees_with_all_pairs():
 def test_load_benchmark_runs_real_sessions(monkeypatch):
     from bench import load
 
-    monkeypatch.setattr(load, "USERS", (1, 2))
+    monkeypatch.setattr(load, "MODELS", {"Sitzung": (0.05, 0.1), "Dauerfeuer": None})
+    monkeypatch.setattr(load, "MODEL_USERS", {"Sitzung": (1, 10), "Dauerfeuer": (1, 2)})
     monkeypatch.setattr(load, "RERUNS", 1)
     monkeypatch.setattr(load, "PAGES", {k: v for k, v in load.PAGES.items() if k in ("Indikatoren", "Vorführen")})
     lines = load.run()
-    assert [(line.page, line.users) for line in lines] == [("Indikatoren", 1), ("Indikatoren", 2), ("Vorführen", 1), ("Vorführen", 2)]
+    assert [(line.page, line.model, line.users) for line in lines] == [
+        (page, model, users) for page in ("Indikatoren", "Vorführen")
+        for model, users in (("Sitzung", 1), ("Sitzung", 10), ("Dauerfeuer", 1), ("Dauerfeuer", 2))
+    ]  # fmt: skip
     assert all(line.stalls == 0 and line.median_s > 0 for line in lines)
+    verdicts = load.verdicts(lines)
+    assert len(verdicts) == 2 and all("p90 bei 10 Nutzern (Sitzung)" in v and "0 Hänger bis 10 Nutzer" in v for v in verdicts)
+
+
+def test_load_verdict_judges_the_session_model_and_counts_every_stall():
+    from bench.load import LoadLine, verdicts
+
+    def lines(p90_at_10: float, stalls: int = 0) -> list[LoadLine]:
+        return [LoadLine("Karte (NRW)", "Sitzung", 1, 0.1, 0.12, 9.0, 0), LoadLine("Karte (NRW)", "Sitzung", 10, 0.15, p90_at_10, 6.0, 0),
+                LoadLine("Karte (NRW)", "Dauerfeuer", 1, 0.1, 0.1, 10.0, 0),
+                LoadLine("Karte (NRW)", "Dauerfeuer", 20, 2.0, 3.0, 10.0, stalls)]  # fmt: skip
+
+    (met,) = verdicts(lines(0.29))
+    assert met.endswith("erreicht") and "2,9×" in met and "0 Hänger bis 20 Nutzer" in met
+    (missed,) = verdicts(lines(0.31))
+    assert missed.endswith("VERFEHLT") and "3,1×" in missed
+    (stalled,) = verdicts(lines(0.2, stalls=1))  # a stall in the stress model fails the page too
+    assert stalled.endswith("VERFEHLT") and "1 Hänger" in stalled
 
 
 def test_the_real_pystatis_baseline_reads_the_recorded_table_in_place():
