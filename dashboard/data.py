@@ -8,10 +8,10 @@ file on disk is a different one, so the app picks up new data without a restart.
 from __future__ import annotations
 
 import functools
-from collections import OrderedDict
 import json
 import os
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
