@@ -36,7 +36,9 @@ def map_spec(at: AppTest) -> dict:
 
 def areas(spec: dict, name: str = "gebiete") -> list[dict]:
     """The properties of the map's areas, read from the TopoJSON the page sends."""
-    return [f["properties"] for f in topology.decode(spec["datasets"][name], topology.OBJECT)]
+    shapes = [layer["data"]["values"] for layer in spec["layer"] if layer.get("data", {}).get("format", {}).get("type") == "topojson"]
+    document = shapes[{"gebiete": 0, "umriss": 1}[name]]  # the areas' layer first, the outline on top
+    return [f["properties"] for f in topology.decode(document, topology.OBJECT)]
 
 
 def test_the_towns_of_the_kreis_are_coloured_with_german_tooltips(statistics_and_boundaries):
@@ -83,7 +85,7 @@ def test_the_nrw_comparison_shows_all_gemeinden_with_the_kreis_outlined(statisti
     assert [f["ags"] for f in areas(spec)] == ["05762004", "05762020", "05774032"]
     assert len(areas(spec, "umriss")) == 1
     assert spec["layer"][1]["mark"]["filled"] is False
-    assert "beschriftung" not in spec["datasets"]  # 396 names would cover the map of the Land
+    assert "beschriftung" not in spec.get("datasets", {})  # 396 names would cover the map of the Land
 
 
 def test_the_kreis_map_names_its_towns_on_screen_and_in_the_export(statistics_and_boundaries):
