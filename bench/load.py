@@ -33,7 +33,8 @@ from pathlib import Path
 from pipelines.german import fmt_number
 
 USERS = (1, 2, 4, 10, 20)
-RERUNS = 5
+# timed reruns per user; the session model takes more, so its p90 at 10 users rests on 100 reruns
+RERUNS = {"Sitzung": 10, "Dauerfeuer": 5}
 # seconds a user looks at the page between two reruns, per model (None: no pause at all)
 MODELS: dict[str, tuple[float, float] | None] = {"Sitzung": (0.5, 2.5), "Dauerfeuer": None}
 MODEL_USERS = {"Sitzung": (1, 4, 10, 20), "Dauerfeuer": USERS}
@@ -115,14 +116,15 @@ def _installation(base: Path) -> dict[str, str]:
     return env
 
 
-def _user(port: int, page: str, query: str, think: tuple[float, float] | None, seed: int, times: list, stalls: list) -> None:
+def _user(port: int, page: str, query: str, model: str, seed: int, times: list, stalls: list) -> None:
     from tests.support.st_client import Session, Stalled
 
     pause = random.Random(seed)
+    think = MODELS[model]
     session = Session(port, timeout_s=60)
     try:
         session.rerun(page, query)  # the first run of a session sets it up; not timed
-        for _ in range(RERUNS):
+        for _ in range(RERUNS[model]):
             if think:
                 time.sleep(pause.uniform(*think))
             seconds, _ = session.rerun(page, query)
@@ -136,8 +138,7 @@ def _user(port: int, page: str, query: str, think: tuple[float, float] | None, s
 def _measure(port: int, title: str, page: str, query: str, model: str, users: int) -> LoadLine:
     times: list[float] = []
     stalls: list[str] = []
-    think = MODELS[model]
-    threads = [threading.Thread(target=_user, args=(port, page, query, think, 1000 * users + i, times, stalls), daemon=True)
+    threads = [threading.Thread(target=_user, args=(port, page, query, model, 1000 * users + i, times, stalls), daemon=True)
                for i in range(users)]  # fmt: skip
     started = time.perf_counter()
     for t in threads:

@@ -68,7 +68,7 @@ def test_load_benchmark_runs_real_sessions(monkeypatch):
 
     monkeypatch.setattr(load, "MODELS", {"Sitzung": (0.05, 0.1), "Dauerfeuer": None})
     monkeypatch.setattr(load, "MODEL_USERS", {"Sitzung": (1, 10), "Dauerfeuer": (1, 2)})
-    monkeypatch.setattr(load, "RERUNS", 1)
+    monkeypatch.setattr(load, "RERUNS", {"Sitzung": 1, "Dauerfeuer": 1})
     monkeypatch.setattr(load, "PAGES", {k: v for k, v in load.PAGES.items() if k in ("Indikatoren", "Vorführen")})
     lines = load.run()
     assert [(line.page, line.model, line.users) for line in lines] == [
