@@ -170,7 +170,7 @@ def run() -> list[LoadLine]:
 
 def verdicts(lines: list[LoadLine]) -> list[str]:
     """Per page: no stall at any number of users in any model; in the "Sitzung" model p90 at 10
-    users ≤ 3× the single-user median. The "Dauerfeuer" ratio is printed beside it, with its bound."""
+    users ≤ 3× the single-user median. The "Dauerfeuer" ratio is printed beside it, without a goal."""
     out = []
     for title in PAGES:
         stalls = sum(line.stalls for line in lines if line.page == title)

@@ -242,8 +242,8 @@ def choropleth(
     color.update(title=meta.unit, sort=domain, scale={"domain": domain, "range": colours})
     spec["title"].update(text=meta.title, subtitle=[meta.subtitle])
     # The outlines travel inline in their layer, not as named datasets: Streamlit takes a spec
-    # with top-level `datasets` apart and writes and reads it as JSON twice more on every rerun
-    # (0,64 MB for NRW, the largest cost of the page); layer data it leaves alone.
+    # with top-level `datasets` apart and puts it together again, writing the whole spec as JSON
+    # once more on every rerun (0,64 MB for NRW); layer data it leaves alone.
     shapes = {"gebiete": areas, "umriss": outline}
     for layer in spec["layer"]:
         name = layer.get("data", {}).get("name")
