@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import importlib
 import threading
-from pathlib import Path
 
 import streamlit as st
 
-from dashboard import accessibility, auth, heap
+from dashboard import accessibility, auth, heap, ui
 from dashboard.screens import (barrierefreiheit, daten, foerdermittel, handlungsfelder, indikatoren, karte, nahversorgung, praesentation,
                                stadtprofil, verwaltung, wochenblick)
 
-st.set_page_config(page_title="XRegion Monitor", page_icon=str(Path(__file__).parent / "assets" / "favicon.png"), layout="wide")
+st.set_page_config(page_title="XRegion Monitor", page_icon=ui.favicon(), layout="wide")
 
 pages = {
     "Überblick": [

@@ -392,24 +392,31 @@ def scenario(added: list[dict], removed: list[str], distance_m: float, full_rang
     places whose reach changes. Incremental: a new point only lowers distances (min of old and
     new); a removed point only changes the cells whose nearest point it was, and only those are
     searched again (numpy and a k-d tree over the remaining points, no polars callbacks)."""
+    # every rerun of the page asks again (most with no change at all): the answer is kept per build
+    key = tuple((float(a["lon"]), float(a["lat"]), a["category"]) for a in added)
+    return _scenario(build_signature(), key, tuple(sorted(removed)), float(distance_m), bool(full_range))
+
+
+@functools.lru_cache(maxsize=32)
+def _scenario(build: tuple | None, added: tuple, removed: tuple, distance_m: float, full_range: bool):
     import numpy as np
 
     from pipelines.nearest import LIMIT_M, nearest
 
-    base = _scenario_base(_signature(settings().db_path))
+    base = _scenario_base(build)
     cells, places, points = base["cells"], base["places"], base["points"]
     if not cells.height:
         return pl.DataFrame(), pl.DataFrame()
     kind = "full" if full_range else "any"
     pts = points.filter(pl.col("full_range")) if full_range else points
-    remaining = pts.filter(~pl.col("point_id").is_in(removed)).select("x", "y").to_numpy()
-    new = [(a["lon"], a["lat"]) for a in added if not full_range or a["category"] == "Vollsortiment"]
+    remaining = pts.filter(~pl.col("point_id").is_in(list(removed))).select("x", "y").to_numpy()
+    new = [(lon, lat) for lon, lat, category in added if not full_range or category == "Vollsortiment"]
     new_xy = _to_3035(new)
 
     def after(xy: np.ndarray, before: np.ndarray, nearest_ids: np.ndarray | None) -> np.ndarray:
         d = before.copy()
         if nearest_ids is not None and removed:
-            lost = np.isin(nearest_ids, removed)
+            lost = np.isin(nearest_ids, list(removed))
         else:  # places carry no nearest id: search them again when anything was removed
             lost = np.full(len(d), bool(removed))
         if lost.any():
@@ -424,7 +431,7 @@ def scenario(added: list[dict], removed: list[str], distance_m: float, full_rang
     later = after(xy, before, cells[f"nearest_{kind}"].to_numpy())
     people = cells["population"].to_numpy()
     net_before = cells[f"network_{kind}"].to_numpy().astype(float)
-    net_after = _network_after(net_before, remaining if removed else None, new_xy)
+    net_after = _network_after(build, net_before, remaining if removed else None, new_xy)
     reached = pl.DataFrame({
         "ags": cells["ags"], "name": cells["name"], "population": people,
         "before": np.where(before <= distance_m, people, 0), "after": np.where(later <= distance_m, people, 0),
@@ -447,13 +454,13 @@ def scenario(added: list[dict], removed: list[str], distance_m: float, full_rang
     return towns, changed
 
 
-def _network_after(before, remaining, new_xy):
+def _network_after(build, before, remaining, new_xy):
     """Network distances of the scenario cells after removing points (`remaining`: the points
     left, one multi-source search) and adding `new_xy` (one search from each new point); the
     old distances without a path network."""
     from pipelines import network
 
-    built = _scenario_network(_signature(settings().db_path))
+    built = _scenario_network(build)
     if built is None:
         return before
     graph, cells = built

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import functools
 from collections.abc import Callable
+from pathlib import Path
 
 import polars as pl
 import streamlit as st
@@ -97,6 +100,14 @@ DEMO_NOTICE = (
 )
 
 
+@functools.lru_cache(maxsize=1)
+def favicon() -> str:
+    """The tab icon as a data URL, read once: given as a file path, Streamlit reads it and files
+    it with its media manager again on every rerun of every session."""
+    png = (Path(__file__).parent / "assets" / "favicon.png").read_bytes()
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
 def page_header(title: str, subtitle: str | None = None) -> None:
     from dashboard.accessibility import document_title
 
@@ -132,6 +143,12 @@ def built_at_caption() -> None:
         st.caption(f"Datenbestand gebaut am {fmt_datetime(info['built_at'])}")
 
 
+def table(frame) -> None:
+    """Every table on a page goes to Streamlit here, as Arrow: Streamlit sends an Arrow table as it
+    is, while a polars frame it converts through pandas on every rerun (a tenth of a page's work)."""
+    st.dataframe(frame.to_arrow() if isinstance(frame, pl.DataFrame) else frame, hide_index=True, width="stretch")
+
+
 def show_view(view, key: str | None = None, on_select: bool = False):
     """A view's chart with its downloads (PNG, SVG, PDF, CSV, XLSX, generated only when clicked)
     and a button that adds it to the report being assembled on the Präsentation page."""
@@ -159,7 +176,7 @@ def show_view(view, key: str | None = None, on_select: bool = False):
     )  # fmt: skip
     with st.expander("Daten als Tabelle", icon=":material/table:"):
         st.caption(view.description)
-        st.dataframe(view.table, hide_index=True, width="stretch")
+        table(view.table)
     if cols[5].button("Zum Bericht hinzufügen", key=f"report_{key}", icon=":material/playlist_add:"):
         from dashboard import auth
 

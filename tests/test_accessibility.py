@@ -90,6 +90,9 @@ def test_every_chart_has_a_text_alternative_and_its_data_as_a_table(browser, app
         table = page.locator('[data-testid="stExpander"] [data-testid="stDataFrame"]').first
         table.wait_for(timeout=10_000)
         assert table.is_visible()
+        # the grid's cells are drawn on a canvas; its accessible copy holds the German text
+        text = table.locator("table").first.inner_text(timeout=10_000)
+        assert "Höxter" in text and "31.12.2024" in text and "1.178" in text, text
     finally:
         page.close()
 

@@ -187,6 +187,43 @@ def test_the_page_shows_coverage_and_a_scenario(app_env, tmp_path):
     assert any("„51.7234“ ist keine Koordinate" in e.value for e in at.error)
 
 
+def test_the_page_follows_a_new_build(app_env, tmp_path):
+    """The page keeps its tables, its scenario answers and its point list per warehouse build; the
+    next build (a new shop in Höxter) shows on the next rerun of the same session."""
+    from streamlit.testing.v1 import AppTest
+
+    from pipelines.config import load_settings
+
+    settings = load_settings()
+    (tmp_path / "gemeinden.geojson").write_bytes(geo.gemeinden_geojson())
+    import_files(settings, [tmp_path / "gemeinden.geojson"])
+    hx, hy = import_shop_and_village(settings, tmp_path)
+    at = AppTest.from_string("from dashboard.screens import nahversorgung\nnahversorgung.render()", default_timeout=60).run()
+    share, scenario = "Kreis: Anteil ≤ 1.000 m", "Veränderung der Versorgten, Luftlinie ≤ 1.000 m"
+    assert {m.label: m.value for m in at.metric}[share] == "37,5 %"
+    assert _cells_without_supply(at, "Höxter") == [1]
+    at.toggle[0].set_value(False).run()
+    at.multiselect[0].select("node/1").run()
+    assert {m.label: m.value for m in at.metric}[scenario] == "-30 Menschen"
+    assert at.multiselect[0].options == ["Mitte (Bad Driburg, Vollsortiment)"]
+    (tmp_path / "osm.json").write_bytes(overpass_json([
+        node(1, *to_wgs84(*centre_3035(settings, "05762004")), shop="supermarket", name="Mitte"),
+        node(3, *to_wgs84(hx + 100, hy), shop="supermarket", name="Markt Höxter"),
+    ]))  # fmt: skip
+    import_files(settings, [tmp_path / "osm.json"])
+    at.run()
+    assert {m.label: m.value for m in at.metric}[share] == "100,0 %"  # all 80 people within 1 000 m
+    assert sorted(at.multiselect[0].options) == ["Markt Höxter (Höxter, Vollsortiment)", "Mitte (Bad Driburg, Vollsortiment)"]
+    at.multiselect[0].set_value(["node/3"]).run()  # a new list of points starts a new selection (Streamlit)
+    assert {m.label: m.value for m in at.metric}[scenario] == "-50 Menschen"
+    assert _cells_without_supply(at, "Höxter") == [0]
+
+
+def _cells_without_supply(at, town: str) -> list:
+    table = next(d.value for d in at.dataframe if "Stadt" in d.value.columns)
+    return table.loc[table["Stadt"] == town, "Zellen ohne Versorgung"].tolist()
+
+
 def test_the_supply_map_exports_with_its_sources(app_env, tmp_path):
     from dashboard import export, views
     from pipelines.config import load_settings

@@ -26,6 +26,34 @@ def test_no_polars_callbacks_in_code_that_runs_per_request():
     assert found == []
 
 
+def test_tables_go_to_streamlit_in_one_place_as_arrow(monkeypatch):
+    """`st.dataframe(<polars frame>)` converts through pandas on every rerun (`to_pandas()`, the
+    call that waited in the deadlock); every page hands its tables to `ui.table`, which sends Arrow."""
+    import polars as pl
+    import pyarrow as pa
+    import streamlit as st
+
+    from dashboard import ui
+
+    direct = []
+    for path in sorted((PROJECT_ROOT / "dashboard").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr in {"dataframe", "table"} and getattr(node.value, "id", "") == "st":
+                direct.append(f"{path.relative_to(PROJECT_ROOT)}:{node.lineno}")
+    assert direct == ["dashboard/ui.py:" + str(_line_of(ui.table, "st.dataframe"))]
+    sent = []
+    monkeypatch.setattr(st, "dataframe", lambda frame, **kwargs: sent.append(frame))
+    ui.table(pl.DataFrame({"Stadt": ["Höxter"], "Menschen": ["1.178"]}))
+    assert isinstance(sent[0], pa.Table) and sent[0].column("Menschen").to_pylist() == ["1.178"]
+
+
+def _line_of(function, text: str) -> int:
+    import inspect
+
+    lines, start = inspect.getsourcelines(function)
+    return start + next(i for i, line in enumerate(lines) if text in line)
+
+
 def _user(port: int, page: str, rounds: int, times: list, errors: list) -> None:
     session = None
     try:

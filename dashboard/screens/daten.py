@@ -40,7 +40,7 @@ def _source_card(src: SourceOverview) -> None:
                 f":material/block: **{what} zurückgestellt seit {fmt_datetime(entry.since)}** ({entry.kept_de}): {entry.message}"
             )
         if len(src.files) > 1 or src.quarantined:
-            st.dataframe(_items_table(src), hide_index=True, width="stretch")
+            ui.table(_items_table(src))
         if src.state.failing or not src.has_data:
             st.markdown(f"**So kommen die Daten hinein:** {src.how_to_get}")
 
@@ -96,7 +96,7 @@ def _catalogue_section() -> None:
         pl.col("last_period").alias("Letzter Zeitpunkt"),
         pl.col("status_message").fill_null("").alias("Grund"),
     )
-    st.dataframe(ui.formatted(shown, {"Werte": fmt_number, "Letzter Zeitpunkt": fmt_date}), hide_index=True, width="stretch")
+    ui.table(ui.formatted(shown, {"Werte": fmt_number, "Letzter Zeitpunkt": fmt_date}))
 
 
 SHOWN_ROWS = 5_000  # formatted for the screen; more is for the downloads
@@ -110,13 +110,11 @@ def _sql_console() -> None:
         f"Sekunden, höchstens {fmt_number(sqlconsole.DEFAULT_MAX_ROWS)} Zeilen."
     )
     with st.expander("Tabellen und Spalten"):
-        st.dataframe(
+        ui.table(
             data.query(
                 "SELECT table_name AS Tabelle, column_name AS Spalte, data_type AS Typ FROM information_schema.columns "
                 "WHERE table_schema = 'marts' ORDER BY table_name, ordinal_position"
             ),
-            hide_index=True,
-            width="stretch",
         )
     example = st.selectbox("Beispielabfrage", list(sqlconsole.EXAMPLES), key="sql_example")
     sql = st.text_area("SQL", value=sqlconsole.EXAMPLES[example], height=140, key=f"sql_{example}")
@@ -130,7 +128,7 @@ def _sql_console() -> None:
     if result is not None:
         frame = result.frame
         # German numbers and dates on screen; the downloads keep the typed values
-        st.dataframe(ui.german_table(frame.head(SHOWN_ROWS)), hide_index=True, width="stretch")
+        ui.table(ui.german_table(frame.head(SHOWN_ROWS)))
         rows = f"{fmt_number(frame.height)} {'Zeile' if frame.height == 1 else 'Zeilen'}"
         if frame.height > SHOWN_ROWS:
             rows += f", angezeigt die ersten {fmt_number(SHOWN_ROWS)} (alle im Download)"
@@ -154,7 +152,7 @@ def render() -> None:
         st.header("Dateien, aus denen der Datenbestand gebaut ist")
         files = data.lineage()
         if files.height:
-            st.dataframe(_files_table(files), hide_index=True, width="stretch")
+            ui.table(_files_table(files))
         else:
             st.write("Noch keine Dateien.")
         _catalogue_section()

@@ -76,7 +76,7 @@ def render() -> None:
         return
     totals = funding.filter(pl.col("town_ags").is_null())
     st.header("Alle Programme")
-    st.dataframe(_overview(totals), hide_index=True, width="stretch")
+    ui.table(_overview(totals))
     ids = totals["programme_id"].to_list()
     names = dict(zip(ids, totals["programme"]))
     # open on a programme with money booked, not on an empty one that merely comes first
@@ -119,7 +119,7 @@ def render() -> None:
         st.caption(str(exc))
     if towns.height:
         st.header("Je Stadt")
-        st.dataframe(_town_table(towns), hide_index=True, width="stretch")
+        ui.table(_town_table(towns))
     st.caption(
         f"Prognose: Ausgaben im bisherigen Tempo bis zum Laufzeitende fortgeschrieben. „Verzögert“: der ausgegebene "
         f"Anteil liegt mehr als 20 Prozentpunkte hinter dem Anteil der abgelaufenen Laufzeit. Stand: {fmt_date(total['as_of'])}. "

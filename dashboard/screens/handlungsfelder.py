@@ -52,7 +52,7 @@ def _field_section(field: dict, measures: pl.DataFrame, kpis: pl.DataFrame) -> N
         for row in mine.filter(pl.col("milestone_due_soon")).iter_rows(named=True):
             st.info(f":material/event: **Bald fällig:** {row['title']} – „{row['milestone']}“ am {fmt_date(row['milestone_due'])}")
         if my_kpis.height:
-            st.dataframe(_kpi_table(my_kpis), hide_index=True, width="stretch")
+            ui.table(_kpi_table(my_kpis))
 
 
 def _measure_detail(measures: pl.DataFrame, kpis: pl.DataFrame) -> None:

@@ -68,15 +68,13 @@ def _unavailable(catalogue: pl.DataFrame) -> None:
     if not missing.height:
         return
     with st.expander(f"{missing.height} Indikator(en) des Katalogs derzeit ohne Werte"):
-        st.dataframe(
+        ui.table(
             missing.select(
                 pl.col("handlungsfeld").alias("Handlungsfeld"),
                 pl.col("title").alias("Indikator"),
                 pl.col("status").replace_strict(ui.INDICATOR_STATUS_DE, default="unbekannt").alias("Status"),
                 pl.col("status_message").alias("Grund"),
             ),
-            hide_index=True,
-            width="stretch",
         )
 
 
@@ -132,6 +130,6 @@ def render() -> None:
     original = next(c for c in series.frame.columns if c in (f"Wert ({indicator['unit']})", f"Originalwert ({indicator['unit']})"))
     values = series.frame.rename({"Region": "region", "Zeitpunkt": "period", original: "value"})
     decimals = {",.0f": 0, ",.2f": 2}.get(charts.value_format(values["value"], indicator["unit"]), 1)
-    st.dataframe(_table(values, decimals), hide_index=True, width="stretch")
+    ui.table(_table(values, decimals))
     st.caption(f"Einheit: {indicator['unit']}. {series.meta.source_line}")
     _unavailable(catalogue)

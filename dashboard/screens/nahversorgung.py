@@ -4,6 +4,9 @@ and scenarios: what would a new village shop or vending station change, and for 
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
+
 import polars as pl
 import streamlit as st
 
@@ -51,21 +54,40 @@ def _coordinate(container, label: str, default: float, low: float, high: float, 
     return value
 
 
-def _scenario(distance: int, full_range: bool, points: pl.DataFrame) -> dict | None:
+@dataclass(frozen=True)
+class PointChoices:
+    labels: dict[str, str]  # point id → label, the points in the Kreis
+    centre: tuple[float, float]  # lat, lon: where a new point starts
+    mobile: int  # mobile and part-time points in the register
+    stamp: str  # Stand of the supply points
+
+
+@functools.lru_cache(maxsize=2)
+def _point_choices(build: tuple | None) -> PointChoices:
+    """What the page shows of the supply points, worked out once per warehouse build."""
+    points = data.supply_points()
+    local = points.filter(pl.col("in_region"))
+    labels = {r["point_id"]: f"{r['name'] or r['category']} ({r['town']}, {r['category']})" for r in local.iter_rows(named=True)}
+    centre = (float(points["lat"].mean()), float(points["lon"].mean())) if points.height else (51.7, 9.2)
+    stamps = points["data_date"].drop_nulls()
+    return PointChoices(labels, centre, points.filter(pl.col("category").is_in(list(MOBILE_CATEGORIES))).height,
+                        fmt_date(stamps.max()) if stamps.len() else "unbekannt")  # fmt: skip
+
+
+def _scenario(distance: int, full_range: bool, choices: PointChoices) -> dict | None:
     st.header("Szenario: Versorgungspunkt hinzufügen oder wegnehmen")
     st.caption("Wem hilft ein neuer Dorfladen, ein Automat oder ein Verkaufswagen-Halt – und wen trifft eine Schließung?")
     name = st.text_input("Name des Szenarios", value="Neuer Dorfladen")
     cols = st.columns([1, 1, 1, 1])
     add = cols[0].toggle("Punkt hinzufügen", value=True)
-    default_lat, default_lon = (float(points["lat"].mean()), float(points["lon"].mean())) if points.height else (51.7, 9.2)
+    default_lat, default_lon = choices.centre
     # coordinates as German text ("51,7234"): the browser's number field would misread a comma
     lat = _coordinate(cols[1], "Breite", default_lat, 47.0, 56.0, add)
     lon = _coordinate(cols[2], "Länge", default_lon, 5.0, 16.0, add)
     if lat is None or lon is None:
         add = False
     category = cols[3].selectbox("Kategorie", SUPPLY_CATEGORIES, index=SUPPLY_CATEGORIES.index("Dorfladen"), disabled=not add)
-    local = points.filter(pl.col("in_region"))
-    labels = {r["point_id"]: f"{r['name'] or r['category']} ({r['town']}, {r['category']})" for r in local.iter_rows(named=True)}
+    labels = choices.labels
     removed = st.multiselect("Bestehende Punkte wegnehmen", list(labels), format_func=labels.__getitem__,
                              placeholder="Punkte auswählen …")
     added = [{"lon": lon, "lat": lat, "category": category}] if add else []
@@ -91,7 +113,7 @@ def _scenario(distance: int, full_range: bool, points: pl.DataFrame) -> dict | N
                       "Veränderung": change, "Orte": ", ".join(places["name"].to_list())})  # fmt: skip
     if saved:
         st.markdown("**Gespeicherte Szenarien im Vergleich**")
-        st.dataframe(pl.DataFrame(saved).sort("Veränderung", descending=True), hide_index=True, width="stretch")
+        ui.table(pl.DataFrame(saved).sort("Veränderung", descending=True))
     return {"lon": lon, "lat": lat, "name": name} if add else None
 
 
@@ -123,7 +145,7 @@ def _on_foot(shown: bool) -> None:
              "zu Fuß ≤ 15 min": fmt_share(kreis[c]["share_15_min"]) if c in kreis and shown else "–",
              "zu Fuß ≤ 10 min": fmt_share(kreis[c]["share_10_min"]) if c in kreis and shown else "–"}
             for c, label in BBSR_FIVE.items()]  # fmt: skip
-    st.dataframe(pl.DataFrame(rows), hide_index=True, width="stretch")
+    ui.table(pl.DataFrame(rows))
     st.caption(
         "**Luftlinie:** gerade Entfernung von der Rasterzelle zum nächsten Punkt (BBSR-Methode bis 2022). "
         "**Fußweg:** entlang der begehbaren OpenStreetMap-Wege, mit dem geraden Weg von der Zelle und vom Punkt zum "
@@ -141,32 +163,71 @@ def _on_foot(shown: bool) -> None:
               "nicht angebunden": fmt_number(next(iter(c.values()))["population_not_connected"])}
              for name, c in sorted(by_town.items())]  # fmt: skip
     if table:
-        st.dataframe(pl.DataFrame(table), hide_index=True, width="stretch")
+        ui.table(pl.DataFrame(table))
 
 
-def _days_per_week(points: pl.DataFrame) -> None:
+def _days_per_week(choices: PointChoices) -> None:
     """Mobile and part-time supply: on how many days a week people are supplied within 1 000 m."""
     st.header("Wie oft versorgt? Tage je Woche (bis 1.000 m)")
-    by_days = data.supplied_days()
-    total = int(by_days["population"].sum()) if by_days.height else 0
-    if not total:
+    table, villages = _days_table(data.build_signature())
+    if table is None:
         return
-    mobile = points.filter(pl.col("category").is_in(list(MOBILE_CATEGORIES))).height
     st.caption(
         "Ein Dorfladen von Montag bis Freitag und der Verkaufswagen am Samstag ergeben sechs Tage. Gezählt werden die Tage "
         "aller Lebensmittelpunkte bis 1.000 m Luftlinie: Wochentage aus dem Register (Verkaufswagen, Abholpunkte: "
-        f"{fmt_number(mobile)} im Register), sonst die Öffnungszeiten aus OpenStreetMap, ohne Angabe Mo–Sa."
+        f"{fmt_number(choices.mobile)} im Register), sonst die Öffnungszeiten aus OpenStreetMap, ohne Angabe Mo–Sa."
     )
+    ui.table(table)
+    if villages:
+        st.markdown("**Orte mit weniger als sechs Versorgungstagen:** " + villages)
+
+
+@functools.lru_cache(maxsize=2)
+def _days_table(build: tuple | None):
+    """The table of supply days and the villages below six days, once per warehouse build."""
+    by_days = data.supplied_days()
+    total = int(by_days["population"].sum()) if by_days.height else 0
+    if not total:
+        return None, ""
     rows = {r["supplied_days"]: r for r in by_days.iter_rows(named=True)}
     table = [{"versorgt an": f"{d} Tag{'en' if d != 1 else ''} je Woche" if d else "keinem Tag (kein Punkt bis 1.000 m)",
               "Menschen (Gitter)": fmt_number(rows[d]["population"] if d in rows else 0),
               "Anteil": _pct(rows[d]["population"] if d in rows else 0, total)} for d in range(7, -1, -1)]  # fmt: skip
-    st.dataframe(pl.DataFrame(table), hide_index=True, width="stretch")
-    villages = data.villages_by_days()
-    if villages.height:
-        st.markdown("**Orte mit weniger als sechs Versorgungstagen:** " + "; ".join(
-            f"{r['name']} ({r['town']}): {r['supplied_days']} – {r['supplied_weekdays'] or 'kein Punkt'}"
-            for r in villages.iter_rows(named=True)))  # fmt: skip
+    villages = "; ".join(f"{r['name']} ({r['town']}): {r['supplied_days']} – {r['supplied_weekdays'] or 'kein Punkt'}"
+                         for r in data.villages_by_days().iter_rows(named=True))  # fmt: skip
+    return pl.DataFrame(table).to_arrow(), villages
+
+
+@dataclass(frozen=True)
+class Coverage:
+    kreis: dict | None  # the Kreis row of marts.nahversorgung at this distance
+    towns: object  # the table per town, as Arrow
+
+
+@functools.lru_cache(maxsize=32)
+def _coverage(build: tuple | None, distance: int, full_range: bool) -> Coverage:
+    """Coverage of the Kreis and the table per town at one distance, once per warehouse build."""
+    coverage = data.coverage_at(distance, full_range)
+    region = data.settings().region.ags
+    kreis = coverage.filter(pl.col("ags") == region)
+    # rows built in Python: no polars callbacks per request (they can deadlock under Streamlit's threads)
+    table = pl.DataFrame(
+        [
+            {
+                "Stadt": r["name"],
+                "Einwohner (Gitter)": fmt_number(r["population"]),
+                "Einwohner (amtlich)": fmt_number(r["population_official"]) if r["population_official"] else "–",
+                "Gitterabdeckung": _pct(r["grid_completeness"], 1) if r["grid_completeness"] is not None else "–",
+                f"Anteil ≤ {distance} m": (
+                    _pct(r["population_within"], r["population"])
+                    if r["grid_completeness"] is None or r["grid_completeness"] >= MIN_GRID else "– (Gitter unvollständig)"
+                ),
+                "Zellen ohne Versorgung": r["cells_without"],
+            }
+            for r in coverage.filter(pl.col("ags") != region).iter_rows(named=True)
+        ]
+    )
+    return Coverage(kreis.row(0, named=True) if kreis.height else None, table.to_arrow())
 
 
 def render() -> None:
@@ -187,9 +248,9 @@ def render() -> None:
     full_range = measure.startswith("Supermarkt")
     distance = right.select_slider("Entfernung (Luftlinie)", options=[300, 500, 750, 1000, 1500, 2000, 3000], value=1000,
                                    format_func=lambda m: f"{fmt_number(m)} m")  # fmt: skip
-    coverage = data.coverage_at(distance, full_range)
-    kreis = coverage.filter(pl.col("ags") == data.settings().region.ags)
-    kreis_row = kreis.row(0, named=True) if kreis.height else None
+    build = data.build_signature()
+    coverage = _coverage(build, distance, full_range)
+    kreis_row = coverage.kreis
     if not kreis_row or not kreis_row["population"]:
         st.info(
             "Im Bevölkerungsgitter liegt keine bewohnte Zelle im Gebiet des Kreises. Vermutlich wurde das Gitter für "
@@ -208,30 +269,14 @@ def render() -> None:
     cols[2].metric("Bewohnte 100-m-Zellen ohne Versorgung", fmt_number(kreis_row["cells_without"]))
     if full_range and distance == 1000 and shown:
         st.caption("Vergleich BBSR (1 000 m, Supermarkt/Discounter): NRW 81 %, Deutschland 74 %.")
-    # rows built in Python: no polars callbacks per request (they can deadlock under Streamlit's threads)
-    table = pl.DataFrame(
-        [
-            {
-                "Stadt": r["name"],
-                "Einwohner (Gitter)": fmt_number(r["population"]),
-                "Einwohner (amtlich)": fmt_number(r["population_official"]) if r["population_official"] else "–",
-                "Gitterabdeckung": _pct(r["grid_completeness"], 1) if r["grid_completeness"] is not None else "–",
-                f"Anteil ≤ {distance} m": (
-                    _pct(r["population_within"], r["population"])
-                    if r["grid_completeness"] is None or r["grid_completeness"] >= MIN_GRID else "– (Gitter unvollständig)"
-                ),
-                "Zellen ohne Versorgung": r["cells_without"],
-            }
-            for r in coverage.filter(pl.col("ags") != data.settings().region.ags).iter_rows(named=True)
-        ]
-    )
+    choices = _point_choices(build)
     extra = None
     with st.container():
         map_slot = st.empty()
-        st.dataframe(table, hide_index=True, width="stretch")
+        ui.table(coverage.towns)
         _on_foot(shown)
-        _days_per_week(points)
-        extra = _scenario(distance, full_range, points)
+        _days_per_week(choices)
+        extra = _scenario(distance, full_range, choices)
         with map_slot.container():
             ui.show_view(views.supply_map(distance, full_range, extra), key="nahversorgung")
     st.download_button(
@@ -239,9 +284,8 @@ def render() -> None:
         icon=":material/layers:", help="Versorgungspunkte, Einrichtungen, Rasterzellen mit Entfernungen, Versorgung je "
         "Gemeinde und Gebiete – jede Ebene mit ihrem Koordinatensystem (xregion export --gpkg).",
     )  # fmt: skip
-    stamps = points["data_date"].drop_nulls()
     st.caption(
-        f"Quellen: Versorgungspunkte © OpenStreetMap-Mitwirkende (ODbL), Stand {fmt_date(stamps.max()) if stamps.len() else 'unbekannt'}"
+        f"Quellen: Versorgungspunkte © OpenStreetMap-Mitwirkende (ODbL), Stand {choices.stamp}"
         " – ergänzt um Punkte aus dem Register des Kreises; Bevölkerung: Zensus 2022, 100-m-Gitter (dl-de/by-2-0); "
         f"Grenzen: {data.boundary_attribution()}. Entfernungen als Luftlinie zum nächsten Punkt (bis 10 km gesucht)."
     )

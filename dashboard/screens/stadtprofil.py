@@ -86,7 +86,7 @@ def render() -> None:
 
     st.header("Amtliche Statistik")
     if p.figures:
-        st.dataframe(_figures_table(p), hide_index=True, width="stretch")
+        ui.table(_figures_table(p))
         st.caption("Veränderung zum vorigen Stichtag; Anteile in Prozentpunkten; über den Reihenbruch Zensus 2022 hinweg "
                    "wird keine Veränderung berechnet. Quelle: IT.NRW, Landesdatenbank NRW · Lizenz: dl-de/by-2-0")  # fmt: skip
     else:

@@ -245,7 +245,7 @@ def _history() -> None:
     sets = {}
     for h in history:
         sets.setdefault(h["change_set"], h | {"n": 0})["n"] += 1
-    st.dataframe(
+    ui.table(
         pl.DataFrame(
             {
                 "Nr.": list(sets),
@@ -256,8 +256,6 @@ def _history() -> None:
                 "Rückgängig gemacht durch": [str(s["undone_by"]) if s["undone_by"] else "" for s in sets.values()],
             }
         ),
-        hide_index=True,
-        width="stretch",
     )
     chosen = st.selectbox("Änderung ansehen", list(sets), format_func=lambda n: f"Nr. {n} – {sets[n]['reason']}")
     rows = []
@@ -270,7 +268,7 @@ def _history() -> None:
                 rows.append({"Blatt": entity.sheet, "Eintrag": labels.get((h["entity"], h["key"]), h["key"]), "Feld": f.header,
                              "Alt": _text(old.get(f.name), f, labels) if h["old"] else "(neu)",
                              "Neu": _text(new.get(f.name), f, labels) if h["new"] else "(gelöscht)"})  # fmt: skip
-    st.dataframe(pl.DataFrame(rows), hide_index=True, width="stretch")
+    ui.table(pl.DataFrame(rows))
     if not auth.allowed("editor"):
         return
     if not sets[chosen]["undone_by"] and st.button(f"Änderung Nr. {chosen} rückgängig machen"):

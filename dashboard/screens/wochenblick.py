@@ -182,7 +182,7 @@ def _freshness() -> None:
                 "Zustand": src.status_de,
             }  # fmt: skip
         )
-    st.dataframe(pl.DataFrame(rows), hide_index=True, width="stretch")
+    ui.table(pl.DataFrame(rows))
 
 
 def render() -> None:
