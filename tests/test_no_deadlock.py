@@ -99,6 +99,15 @@ def test_a_rerun_does_not_collect_all_garbage_under_the_gil():
     assert config["runner"]["postScriptGC"] is False
 
 
+def test_the_served_app_does_not_watch_its_source_files():
+    """With a file watcher Streamlit walks every loaded module on the event loop after each rerun
+    of each session, which all sessions wait for; the served app is restarted on a deploy instead."""
+    import tomllib
+
+    config = tomllib.loads((PROJECT_ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["server"]["fileWatcherType"] == "none"
+
+
 def test_the_long_lived_heap_is_frozen_so_full_collections_stay_short(monkeypatch):
     """The keeper thread starts once per process; settling frees cyclic garbage first and freezes
     the rest, and the served app starts the keeper."""

@@ -3,6 +3,8 @@ catalogue for a chosen year; clicking a town shows its time series beside the ma
 
 from __future__ import annotations
 
+import functools
+
 import polars as pl
 import streamlit as st
 
@@ -26,6 +28,21 @@ def _town_series(indicator: dict, ags: str) -> None:
     ui.show_view(view, key="karte_zeitreihe")
 
 
+@functools.lru_cache(maxsize=64)
+def _periods(build: tuple | None, indicator_id: str, whole_land: bool) -> tuple:
+    """The periods with values for the towns, newest first, once per build."""
+    values = data.indicator_values_at_level(indicator_id, "gemeinde", whole_land)
+    return tuple(sorted(values["period"].unique().to_list(), reverse=True))
+
+
+@functools.lru_cache(maxsize=64)
+def _first_ranked(build: tuple | None, indicator_id: str, period, direction: str, whole_land: bool) -> str | None:
+    """The town shown beside the map until one is clicked: rank 1 in that period, once per build."""
+    values = data.indicator_values_at_level(indicator_id, "gemeinde", whole_land)
+    ranked = charts.rank_towns(values.filter(pl.col("period") == period), direction)
+    return ranked["ags"][0] if ranked.height else None
+
+
 def render() -> None:
     ui.page_header("Karte", f"{ui.region_label()} — Gemeinden nach Indikator")
     if not ui.require_data():
@@ -46,8 +63,8 @@ def render() -> None:
         "Kreis im NRW-Vergleich (alle Gemeinden des Landes)", value=st.query_params.get("nrw") == "1", key="nrw"
     )
     st.query_params["nrw"] = "1" if whole_land else "0"
-    values = data.indicator_values_at_level(indicator["indicator_id"], "gemeinde", whole_land)
-    periods = sorted(values["period"].unique().to_list(), reverse=True)
+    build = data.build_signature()
+    periods = _periods(build, indicator["indicator_id"], whole_land)
     if not periods:
         st.info("Für die Gemeinden gibt es zu diesem Indikator keine Werte.")
         return
@@ -68,8 +85,7 @@ def render() -> None:
     selected = [p.get("ags") for p in (event.selection.get("gebiet") or [])] if event else []
     chosen = selected[0] if selected else st.session_state.get("karte_town")
     if chosen not in drawn:
-        ranked = charts.rank_towns(values.filter(pl.col("period") == period), indicator["direction"])
-        chosen = ranked["ags"][0] if ranked.height else None
+        chosen = _first_ranked(build, indicator["indicator_id"], period, indicator["direction"], whole_land)
     st.session_state["karte_town"] = chosen
     with series_col:
         if chosen:
