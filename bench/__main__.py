@@ -10,7 +10,7 @@ from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 
-from bench import coverage, exports, load, maps, network, parsers, pystatis_real
+from bench import coverage, exports, load, maps, network, parsers, pystatis_real, scenario
 
 
 def main() -> int:
@@ -19,7 +19,7 @@ def main() -> int:
         results += pystatis_real.lines(parsers.flat_layout())
     except pystatis_real.Unavailable as exc:
         print(f"Vergleich mit dem echten pystatis übersprungen: {exc}")
-    results += maps.spec_build() + exports.run() + coverage.run() + network.run()
+    results += maps.spec_build() + exports.run() + coverage.run() + scenario.run() + network.run()
     try:
         results += maps.browser_render()
     except Exception as exc:  # no chromium here: the other results still count

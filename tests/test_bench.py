@@ -63,6 +63,13 @@ def test_coverage_benchmark_runs_and_agrees_with_all_pairs():
     assert results[0].rows == 20_000 and results[0].baseline_s > 0 and "k-d-Baum" in results[0].name
 
 
+def test_scenario_benchmark_agrees_with_a_full_recompute():
+    from bench import scenario
+
+    (line,) = scenario.run(repeat=1)  # raises when the incremental answer differs or changes nothing
+    assert line.rows == 16_000 and line.target_s == scenario.BUDGET_S and line.candidate_s > 0
+
+
 def test_load_benchmark_runs_real_sessions(monkeypatch):
     from bench import load
 
