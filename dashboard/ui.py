@@ -152,11 +152,11 @@ def table(frame) -> None:
 def show_view(view, key: str | None = None, on_select: bool = False):
     """A view's chart with its downloads (PNG, SVG, PDF, CSV, XLSX, generated only when clicked)
     and a button that adds it to the report being assembled on the Präsentation page."""
-    from dashboard import downloads, export, reports
+    from dashboard import downloads, export, reports, static_maps
 
     key = key or view.name
     kwargs = {"on_select": "rerun", "key": f"chart_{key}"} if on_select else {"key": f"chart_{key}"}
-    event = st.vega_lite_chart(view.spec, width="stretch", **kwargs)
+    event = st.vega_lite_chart(static_maps.for_screen(view.spec), width="stretch", **kwargs)
     demo = data.is_demo()
     name = slug(view.meta.title, "grafik", limit=60)
     frame = view.frame.with_columns(pl.lit("BEISPIELDATEN").alias("Hinweis")) if demo else view.frame

@@ -39,6 +39,19 @@ def test_the_entry_script_navigates_to_the_start_page(with_data):
     assert at.caption[0].value == "Kreis Höxter — was sich getan hat und was ansteht"
 
 
+def test_the_tab_icon_travels_inline():
+    """A file path as page icon makes Streamlit read the file and file it with its media manager
+    on every rerun of every session; the data URL is read once per process."""
+    import base64
+
+    from dashboard import ui
+    from pipelines import PROJECT_ROOT
+
+    png = (PROJECT_ROOT / "dashboard" / "assets" / "favicon.png").read_bytes()
+    assert ui.favicon() == "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    assert "page_icon=ui.favicon()" in (PROJECT_ROOT / "dashboard" / "app.py").read_text(encoding="utf-8")
+
+
 @pytest.mark.parametrize("page", [p for p in PAGES if p != "verwaltung"])
 def test_every_page_without_warehouse_explains_how_to_get_data(app_env, page):
     at = run_page(page, "render")

@@ -216,6 +216,26 @@ def test_karte_draws_the_ten_towns_and_a_click_selects_one(browser, app_with_map
         assert "GeoBasis-DE / BKG" in body and "Quelle:" in body
 
 
+def test_karte_of_the_land_draws_every_gemeinde_from_a_served_file(browser, app_with_map):
+    """All Gemeinden of NRW: their outlines reach the browser as a static file named by its
+    content (dashboard/static_maps.py), not inside the spec of every rerun; Vega draws them all."""
+    import json
+
+    from tests.conftest import reference_file
+
+    gemeinden = len(json.loads(reference_file("geo/nrw_gemeinden.geojson").read_text(encoding="utf-8"))["features"])
+    with clean_page(browser, app_with_map, "karte", "Karte", "karte-nrw") as page:
+        page.get_by_text("Kreis im NRW-Vergleich (alle Gemeinden des Landes)").click()
+        shapes = page.locator('[data-testid="stVegaLiteChart"] path[aria-roledescription="geoshape"]')
+        page.wait_for_function(f"() => document.querySelectorAll('[data-testid=\"stVegaLiteChart\"] "
+                               f"path[aria-roledescription=\"geoshape\"]').length >= {gemeinden}", timeout=60_000)  # fmt: skip
+        assert len(drawn_areas(page)) > 300  # named areas (a few names occur twice in NRW)
+        served = page.evaluate("() => performance.getEntriesByType('resource').map(e => e.name)"
+                               ".filter(n => n.includes('/app/static/karten/'))")  # fmt: skip
+        assert len(served) == 1 and served[0].endswith(".json"), served
+        assert shapes.count() >= gemeinden
+
+
 @pytest.fixture(scope="module")
 def editing_env(tmp_path_factory):
     """Fixture statistics and the committed register (two KPIs without measurements)."""

@@ -86,3 +86,90 @@ def test_the_filled_spec_is_valid_vega_lite_and_draws_every_area():
     assert svg.count('stroke="#000000" stroke-width="2.2"') == 4  # and the outline over them
     assert "Ort 3" in json.dumps(spec, ensure_ascii=False)
     assert svg.count('fill="#084594"') >= 2 and svg.count(f'fill="{charts.MISSING_COLOUR}"') >= 2
+
+
+# --- large outlines as a served file (dashboard/static_maps.py) --------------------------------
+
+
+def _map_spec(areas: int) -> dict:
+    from bench.maps import features
+
+    feats = features(areas)
+    topo = topology.build([f["ags"] for f in feats], [f["geometry"] for f in feats])
+    document = topo.with_properties([{k: f[k] for k in ("ags", "name", "klasse", "wert", "rang", "stand")} for f in feats])
+    classes = charts.Classes(["1 – 2"], ["#c6dbef"], [0] * areas)
+    meta = charts.ChartMeta("Bevölkerung", "NRW", "Personen", "IT.NRW", "dl-de/by-2-0")
+    return charts.choropleth(document, classes, meta, outline=document)
+
+
+def test_a_large_map_names_a_served_file_with_exactly_its_outlines(tmp_path, monkeypatch):
+    from dashboard import static_maps
+
+    monkeypatch.setattr(static_maps, "FOLDER", tmp_path / "karten")
+    monkeypatch.setattr(static_maps, "_screen", type(static_maps._screen)())
+    spec = _map_spec(396)
+    screen = static_maps.for_screen(spec)
+    urls = [layer["data"].get("url") for layer in screen["layer"] if "data" in layer]
+    assert all(u and u.startswith("app/static/karten/") for u in urls) and len(set(urls)) == 1  # areas and outline: one file
+    served = json.loads((tmp_path / "karten" / urls[0].removeprefix(static_maps.URL_PREFIX)).read_text(encoding="utf-8"))
+    assert served == spec["layer"][0]["data"]["values"]
+    assert screen["layer"][0]["data"]["format"] == {"type": "topojson", "feature": topology.OBJECT}
+    assert len(json.dumps(screen)) < len(json.dumps(spec)) / 10
+    assert "values" in spec["layer"][0]["data"]  # the view's own spec stays inline for the exports
+    assert static_maps.for_screen(spec) is screen  # the next rerun: nothing written, nothing dumped
+    # a pruned file is written again before the spec is sent once more
+    (tmp_path / "karten" / urls[0].removeprefix(static_maps.URL_PREFIX)).unlink()
+    assert static_maps.for_screen(spec)["layer"][0]["data"]["url"] == urls[0]
+    assert (tmp_path / "karten" / urls[0].removeprefix(static_maps.URL_PREFIX)).exists()
+
+
+def test_a_small_map_or_an_unwritable_folder_keeps_the_outlines_inline(tmp_path, monkeypatch, caplog):
+    from dashboard import static_maps
+
+    monkeypatch.setattr(static_maps, "_screen", type(static_maps._screen)())
+    kreis = _map_spec(10)
+    assert static_maps.for_screen(kreis) is kreis
+    blocked = tmp_path / "datei"
+    blocked.write_text("kein Ordner")
+    monkeypatch.setattr(static_maps, "FOLDER", blocked / "karten")
+    land = _map_spec(396)
+    assert static_maps.for_screen(land) is land  # the map still shows, inline
+    assert "nicht beschreibbar" in caplog.text
+    # without static file serving (a configuration that turned it off) the URL would not answer
+    import streamlit as st
+
+    monkeypatch.setattr(static_maps, "FOLDER", tmp_path / "karten")
+    monkeypatch.setattr(static_maps, "_screen", type(static_maps._screen)())
+    monkeypatch.setattr(st, "get_option", lambda name: False if name == "server.enableStaticServing" else None)
+    assert static_maps.for_screen(land) is land and not (tmp_path / "karten").exists()
+
+
+def test_only_the_newest_files_are_kept(tmp_path, monkeypatch):
+    import os
+
+    from dashboard import static_maps
+
+    monkeypatch.setattr(static_maps, "FOLDER", tmp_path)
+    monkeypatch.setattr(static_maps, "MAX_FILES", 2)
+    names = []
+    for i in range(3):
+        names.append(static_maps._written({"n": i}))
+        os.utime(tmp_path / names[-1], (1_000_000 + i, 1_000_000 + i))
+    static_maps._prune()
+    assert sorted(p.name for p in tmp_path.glob("*.json")) == sorted(names[1:])
+
+
+def test_the_served_app_and_its_service_may_serve_the_outline_files():
+    """Streamlit serves only dashboard/static/ and only when told to; the systemd unit protects
+    the system strictly, so the folder must be among the paths the service may write."""
+    import tomllib
+
+    from dashboard import static_maps
+    from pipelines import PROJECT_ROOT
+
+    config = tomllib.loads((PROJECT_ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["server"]["enableStaticServing"] is True
+    assert static_maps.FOLDER.parent == PROJECT_ROOT / "dashboard" / "static" and static_maps.FOLDER.is_dir()
+    unit = (PROJECT_ROOT / "deploy" / "xregion.service").read_text(encoding="utf-8")
+    writable = next(line for line in unit.splitlines() if line.startswith("ReadWritePaths="))
+    assert "/opt/xregion/dashboard/static/karten" in writable.split("=", 1)[1].split()
