@@ -80,7 +80,7 @@ def _is_large_topojson(data) -> bool:
     if not isinstance(data, dict) or data.get("format", {}).get("type") != "topojson" or "values" not in data:
         return False
     values = data["values"]
-    # arcs dominate the size: a cheap estimate before anything is written as JSON
+    # the arcs are most of the bytes; measured once per view (for_screen keeps the answer)
     return isinstance(values, dict) and len(json.dumps(values.get("arcs", []), separators=(",", ":"))) >= MIN_BYTES
 
 
@@ -99,6 +99,12 @@ def _written(values: dict) -> str:
 
 
 def _prune() -> None:
-    files = sorted(FOLDER.glob("*.json"), key=lambda p: p.stat().st_mtime)
-    for old in files[: max(0, len(files) - MAX_FILES)]:
+    files = []
+    for path in FOLDER.glob("*.json"):
+        try:
+            files.append((path.stat().st_mtime, path))
+        except FileNotFoundError:  # another process pruned it a moment ago
+            continue
+    files.sort()
+    for _, old in files[: max(0, len(files) - MAX_FILES)]:
         old.unlink(missing_ok=True)

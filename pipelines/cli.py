@@ -352,7 +352,17 @@ def serve(
     if path:
         cmd += ["--server.baseUrlPath", path]
     console.print(f"Dashboard: http://{address}:{port}/{path + '/' if path else ''}")
-    raise typer.Exit(subprocess.call(cmd, cwd=PROJECT_ROOT, env=os.environ.copy()))
+    raise typer.Exit(subprocess.call(cmd, cwd=PROJECT_ROOT, env=serve_environment(os.environ)))
+
+
+def serve_environment(environ) -> dict[str, str]:
+    """The dashboard's environment. polars computes with one thread there: a page works on frames
+    of a few hundred rows, where handing each step to a thread pool costs more than the step
+    (and every hand-off waits for the GIL among all sessions); warehouse builds run elsewhere.
+    An explicit POLARS_MAX_THREADS is kept."""
+    env = dict(environ)
+    env.setdefault("POLARS_MAX_THREADS", "1")
+    return env
 
 
 def main() -> None:

@@ -108,6 +108,15 @@ def test_the_served_app_does_not_watch_its_source_files():
     assert config["server"]["fileWatcherType"] == "none"
 
 
+def test_the_dashboard_runs_polars_with_one_thread_unless_told_otherwise():
+    """Pages work on frames of a few hundred rows; a pool hand-off per step costs more than the
+    step and waits for the GIL among all sessions. An administrator's explicit setting is kept."""
+    from pipelines.cli import serve_environment
+
+    assert serve_environment({"PATH": "/usr/bin"}) == {"PATH": "/usr/bin", "POLARS_MAX_THREADS": "1"}
+    assert serve_environment({"POLARS_MAX_THREADS": "4"})["POLARS_MAX_THREADS"] == "4"
+
+
 def test_the_long_lived_heap_is_frozen_so_full_collections_stay_short(monkeypatch):
     """The keeper thread starts once per process; settling frees cyclic garbage first and freezes
     the rest, and the served app starts the keeper."""

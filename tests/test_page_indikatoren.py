@@ -95,3 +95,22 @@ def test_indicators_without_values_are_listed_with_their_reason(env, monkeypatch
     assert at.selectbox[0].value == "bevoelkerung"  # the page opens on the population
     missing = at.dataframe[-1].value
     assert "Tabelle 13211-05i ist nicht geladen." in missing["Grund"].tolist()
+
+
+def test_the_page_follows_a_new_build(env, monkeypatch, tmp_path):
+    """The page keeps its region lists, tables and the indicators without values per warehouse
+    build; after the next build the same session shows the new state."""
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    path = tmp_path / "12411-15i.csv"
+    path.write_bytes(itnrw_tables.population_table())
+    import_files(load_settings(), [path], sources=[itnrw.SOURCE])
+    at = page()
+    assert "Arbeitslose" in at.dataframe[-1].value["Indikator"].tolist()
+    (tmp_path / "alle").mkdir()
+    import_files(load_settings(), itnrw_tables.write_catalogue_tables(tmp_path / "alle"))
+    at.run()
+    assert not at.exception
+    assert "Wirtschaft · Arbeitslose" in at.selectbox[0].options
+    missing = at.dataframe[-1].value
+    assert "Indikator" not in missing.columns or "Arbeitslose" not in missing["Indikator"].tolist()

@@ -4,6 +4,9 @@ indicator means and where it comes from."""
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
+
 import polars as pl
 import streamlit as st
 
@@ -14,20 +17,36 @@ SCALE_CHOICES = {"auto": "automatisch", **views.SERIES_SCALES}
 DIRECTION_DE = {"up": "höher ist besser", "down": "niedriger ist besser", "neutral": "keine Wertung"}
 
 
-def _pick_regions(regions: pl.DataFrame) -> tuple[list[str], list[str]]:
+@dataclass(frozen=True)
+class RegionOptions:
+    towns: list[str]  # AGS of the towns of the Kreis
+    others: list[str]  # AGS of the comparison regions
+    default_comparison: list[str]  # the Kreis and the Land
+    names: dict[str, str]
+
+
+@functools.lru_cache(maxsize=2)
+def _region_options(build: tuple | None) -> RegionOptions:
+    """The regions to choose from, once per warehouse build."""
+    regions = data.focus_regions()
     towns = regions.filter(pl.col("level") == "gemeinde")
     others = regions.filter(pl.col("level") != "gemeinde")
-    names = dict(regions.select("ags", "name").iter_rows())
+    return RegionOptions(towns["ags"].to_list(), others["ags"].to_list(),
+                         others.filter(pl.col("level").is_in(["kreis", "land"]))["ags"].to_list(),
+                         dict(regions.select("ags", "name").iter_rows()))  # fmt: skip
+
+
+def _pick_regions(options: RegionOptions) -> tuple[list[str], list[str]]:
+    names = options.names
     left, right = st.columns([3, 2])
     # the selection lives in the URL (?staedte=…&vergleich=…, AGS separated by commas) for shared links
     chosen_towns = left.multiselect(
-        "Städte und Gemeinden", towns["ags"].to_list(), format_func=names.__getitem__,
-        default=_from_url("staedte", towns["ags"].to_list(), towns["ags"].to_list()), placeholder="Städte auswählen …",
+        "Städte und Gemeinden", options.towns, format_func=names.__getitem__,
+        default=_from_url("staedte", options.towns, options.towns), placeholder="Städte auswählen …",
     )  # fmt: skip
-    default_comparison = others.filter(pl.col("level").is_in(["kreis", "land"]))["ags"].to_list()
     comparison = right.multiselect(
-        "Vergleich mit", others["ags"].to_list(), format_func=names.__getitem__,
-        default=_from_url("vergleich", others["ags"].to_list(), default_comparison), placeholder="Vergleichsgebiete auswählen …",
+        "Vergleich mit", options.others, format_func=names.__getitem__,
+        default=_from_url("vergleich", options.others, options.default_comparison), placeholder="Vergleichsgebiete auswählen …",
     )  # fmt: skip
     st.query_params["staedte"] = ",".join(chosen_towns)
     st.query_params["vergleich"] = ",".join(comparison)
@@ -40,13 +59,12 @@ def _from_url(param: str, options: list[str], default: list[str]) -> list[str]:
     return [a for a in st.query_params[param].split(",") if a in options]
 
 
-def _source_caption(indicator: dict, values: pl.DataFrame, stand) -> None:
+def _source_caption(indicator: dict, breaks: list[str], stand) -> None:
     st.caption(
         f"**Definition:** {indicator['definition']} ({DIRECTION_DE[indicator['direction']]})  \n"
         f"**Quelle:** {indicator['source']}, Tabelle {indicator['table_code']} · **Lizenz:** {indicator['licence']} · "
         f"**Stand:** {fmt_date(stand, missing='unbekannt')}"
     )
-    breaks = [b for b in values["series_break"].unique().sort().to_list() if b]
     if len(breaks) > 1:
         st.caption(
             f":material/timeline: **Bruch in der Reihe:** {' / '.join(breaks)}. Die Werte vor und nach dem Wechsel "
@@ -63,38 +81,70 @@ def _table(values: pl.DataFrame, decimals: int) -> pl.DataFrame:
     return formatted.pivot(on="Zeitpunkt", index="region", values="Wert", maintain_order=True).rename({"region": "Region"})
 
 
-def _unavailable(catalogue: pl.DataFrame) -> None:
+@dataclass(frozen=True)
+class SeriesDetails:
+    breaks: list[str]  # the series breaks (Zensus bases) in the values
+    table: object  # regions × periods, German numbers, as Arrow
+
+
+@functools.lru_cache(maxsize=64)
+def _series_details(build: tuple | None, indicator_id: str, towns: tuple, comparison: tuple, scale: str, unit: str) -> SeriesDetails:
+    """What the page shows under the chart, once per build and choice."""
+    series = views.indicator_series(indicator_id, list(towns), list(comparison), scale)
+    breaks = [b for b in series.frame["Reihe"].unique().sort().to_list() if b]
+    # the values themselves, also when the chart shows them as an index
+    original = next(c for c in series.frame.columns if c in (f"Wert ({unit})", f"Originalwert ({unit})"))
+    values = series.frame.rename({"Region": "region", "Zeitpunkt": "period", original: "value"})
+    decimals = {",.0f": 0, ",.2f": 2}.get(charts.value_format(values["value"], unit), 1)
+    return SeriesDetails(breaks, _table(values, decimals).to_arrow())
+
+
+@functools.lru_cache(maxsize=64)
+def _ranking_periods(build: tuple | None, indicator_id: str, towns: tuple[str, ...]) -> tuple:
+    town_values = data.indicator_values(indicator_id, list(towns))
+    return tuple(sorted(town_values["period"].unique().to_list(), reverse=True)) if town_values.height else ()
+
+
+@functools.lru_cache(maxsize=2)
+def _missing_table(build: tuple | None):
+    """The listed indicators without values, with the reason, once per build (None: none)."""
+    catalogue = data.indicators()
     missing = catalogue.filter((pl.col("status") != "ok") & pl.col("listed"))
     if not missing.height:
+        return None
+    return missing.select(
+        pl.col("handlungsfeld").alias("Handlungsfeld"),
+        pl.col("title").alias("Indikator"),
+        pl.col("status").replace_strict(ui.INDICATOR_STATUS_DE, default="unbekannt").alias("Status"),
+        pl.col("status_message").alias("Grund"),
+    ).to_arrow()
+
+
+def _unavailable() -> None:
+    missing = _missing_table(data.build_signature())
+    if missing is None:
         return
-    with st.expander(f"{missing.height} Indikator(en) des Katalogs derzeit ohne Werte"):
-        ui.table(
-            missing.select(
-                pl.col("handlungsfeld").alias("Handlungsfeld"),
-                pl.col("title").alias("Indikator"),
-                pl.col("status").replace_strict(ui.INDICATOR_STATUS_DE, default="unbekannt").alias("Status"),
-                pl.col("status_message").alias("Grund"),
-            ),
-        )
+    with st.expander(f"{missing.num_rows} Indikator(en) des Katalogs derzeit ohne Werte"):
+        ui.table(missing)
 
 
 def render() -> None:
     ui.page_header("Indikatoren", f"{ui.region_label()} im Vergleich — amtliche Statistik von IT.NRW")
     if not ui.require_data():
         return
-    catalogue = data.indicators()
-    usable = ui.usable_indicators(catalogue)
-    regions = data.focus_regions()
-    if not usable.height or not regions.height:
+    build = data.build_signature()
+    usable = ui.usable_indicators(data.indicators())
+    options = _region_options(build)
+    if not usable.height or not (options.towns or options.others):
         st.warning(
             "Noch keine Indikatoren mit Werten für den Kreis. Laden Sie die Tabellen der Landesdatenbank "
             "(Seite **Daten**); was jedem Indikator fehlt, steht unten."
         )
-        _unavailable(catalogue)
+        _unavailable()
         return
 
     indicator = ui.indicator_picker(usable)
-    towns, comparison = _pick_regions(regions)
+    towns, comparison = _pick_regions(options)
     choice = ui.query_radio("darstellung", "Darstellung", list(SCALE_CHOICES), SCALE_CHOICES.__getitem__)
     try:
         # "automatisch": the values, or an index where Kreis and Land would flatten a line
@@ -102,8 +152,9 @@ def render() -> None:
         series = views.indicator_series(indicator["indicator_id"], towns, comparison, scale)
     except views.ViewUnavailable as exc:
         st.info(str(exc))
-        _unavailable(catalogue)
+        _unavailable()
         return
+    details = _series_details(build, indicator["indicator_id"], tuple(towns), tuple(comparison), scale, indicator["unit"])
     ui.show_view(series)
     if scale == "index":
         st.caption("Index: der erste Stichtag jeder Region = 100 – so sind Städte, Kreis und Land auf einer Achse "
@@ -112,11 +163,10 @@ def render() -> None:
     elif views.SECOND_AXIS_NOTE in series.summary:
         st.caption("Die Vergleichsgebiete (gestrichelt) sind viel größer als die Städte und haben deshalb eine eigene "
                    "Achse rechts; „Index“ zeigt alle auf einer Achse.")  # fmt: skip
-    _source_caption(indicator, series.frame.rename({"Reihe": "series_break"}), series.meta.data_stand)
+    _source_caption(indicator, details.breaks, series.meta.data_stand)
 
     st.header("Rangfolge der Städte und Gemeinden")
-    town_values = data.indicator_values(indicator["indicator_id"], regions.filter(pl.col("level") == "gemeinde")["ags"].to_list())
-    periods = sorted(town_values["period"].unique().to_list(), reverse=True) if town_values.height else []
+    periods = _ranking_periods(build, indicator["indicator_id"], tuple(options.towns))
     if periods:
         period = ui.query_choice("jahr", "Jahr bzw. Stichtag", periods, fmt_date)
         ui.show_view(views.indicator_ranking(indicator["indicator_id"], period))
@@ -126,10 +176,6 @@ def render() -> None:
         )
 
     st.header("Werte")
-    # the values themselves, also when the chart shows them as an index
-    original = next(c for c in series.frame.columns if c in (f"Wert ({indicator['unit']})", f"Originalwert ({indicator['unit']})"))
-    values = series.frame.rename({"Region": "region", "Zeitpunkt": "period", original: "value"})
-    decimals = {",.0f": 0, ",.2f": 2}.get(charts.value_format(values["value"], indicator["unit"]), 1)
-    ui.table(_table(values, decimals))
+    ui.table(details.table)
     st.caption(f"Einheit: {indicator['unit']}. {series.meta.source_line}")
-    _unavailable(catalogue)
+    _unavailable()
