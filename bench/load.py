@@ -11,8 +11,8 @@ Two user models:
   server is never idle, so with N users each rerun waits for the others' page work (Python's GIL
   lets one of them run at a time), and its latency grows about linearly with N whatever a page
   does. It shows throughput and that nothing stalls, not the latency a person sees. (A rerun sent
-  within ~40 ms of the last one's end also waits for Streamlit to finish that run's bookkeeping,
-  so the single-user median of this model is higher than the "Sitzung" one.)
+  right after the last one's end also waits 20–40 ms for Streamlit to finish that run's
+  bookkeeping, so the single-user median of this model is higher than the "Sitzung" one.)
 
 Goal (DESIGN.md): 20 simultaneous users on every page without a stall in either model; in the
 "Sitzung" model p90 at 10 users at most 3× the single-user median. The baseline of the ratio is
