@@ -245,6 +245,10 @@ def choropleth(
     # with top-level `datasets` apart and puts it together again, writing the whole spec as JSON
     # once more on every rerun (0,64 MB for NRW); layer data it leaves alone.
     shapes = {"gebiete": areas, "umriss": outline}
+    if "data" in spec:  # Altair hoists the data of a chart with a single layer to the top
+        hoisted = spec.pop("data")
+        for layer in spec["layer"]:
+            layer.setdefault("data", hoisted)
     for layer in spec["layer"]:
         name = layer.get("data", {}).get("name")
         if shapes.get(name) is not None:

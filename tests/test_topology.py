@@ -81,6 +81,8 @@ def test_the_filled_spec_is_valid_vega_lite_and_draws_every_area():
     other = charts.choropleth(topo.with_properties(props), charts.Classes(["a"], ["#111111"], []),
                               charts.ChartMeta("Andere", "x", "km²", "", ""))  # fmt: skip
     assert spec["layer"][0]["encoding"]["color"]["title"] == "Personen" and other["title"]["text"] == "Andere"
+    # without outline and labels Altair hoists the single layer's data to the top: it is filled too
+    assert vlc.vegalite_to_svg({**other, "width": 400}).count('aria-roledescription="geoshape"') == 4
     svg = vlc.vegalite_to_svg({**spec, "width": 400})
     assert svg.count('aria-roledescription="geoshape"') == 4  # the areas
     assert svg.count('stroke="#000000" stroke-width="2.2"') == 4  # and the outline over them
