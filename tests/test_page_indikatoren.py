@@ -82,12 +82,16 @@ def test_the_population_series_is_split_at_the_zensus_base_change(statistics):
     assert "Bruch in der Reihe" in texts(at)
 
 
-def test_indicators_without_values_are_listed_with_their_reason(env, monkeypatch, tmp_path):
+def _only_the_population_table(env, monkeypatch, tmp_path) -> None:
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     path = tmp_path / "12411-15i.csv"
     path.write_bytes(itnrw_tables.population_table())
     import_files(load_settings(), [path], sources=[itnrw.SOURCE])
+
+
+def test_indicators_without_values_are_listed_with_their_reason(env, monkeypatch, tmp_path):
+    _only_the_population_table(env, monkeypatch, tmp_path)
     at = page()
     assert not at.exception
     assert at.selectbox[0].options == ["Rahmendaten · Bevölkerung", "Rahmendaten · Katasterfläche",
@@ -100,11 +104,7 @@ def test_indicators_without_values_are_listed_with_their_reason(env, monkeypatch
 def test_the_page_follows_a_new_build(env, monkeypatch, tmp_path):
     """The page keeps its region lists, tables and the indicators without values per warehouse
     build; after the next build the same session shows the new state."""
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    path = tmp_path / "12411-15i.csv"
-    path.write_bytes(itnrw_tables.population_table())
-    import_files(load_settings(), [path], sources=[itnrw.SOURCE])
+    _only_the_population_table(env, monkeypatch, tmp_path)
     at = page()
     assert "Arbeitslose" in at.dataframe[-1].value["Indikator"].tolist()
     (tmp_path / "alle").mkdir()
