@@ -293,7 +293,7 @@ def _choropleth_frame(selectable: bool, with_outline: bool, with_labels: bool, w
     layers = [areas]
     if with_outline:
         layers.append(
-            alt.Chart(alt.NamedData(name="umriss", format=topojson)).mark_geoshape(filled=False, stroke="#000000", strokeWidth=2.2, aria=False)
+            alt.Chart(alt.NamedData(name="umriss", format=topojson)).mark_geoshape(filled=False, fill=None, stroke="#000000", strokeWidth=2.2, aria=False)
         )
     if with_labels:
         # the name twice: a white halo under dark text, readable on light and dark classes

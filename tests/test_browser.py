@@ -234,6 +234,15 @@ def test_karte_of_the_land_draws_every_gemeinde_from_a_served_file(browser, app_
                                ".filter(n => n.includes('/app/static/karten/'))")  # fmt: skip
         assert len(served) == 1 and served[0].endswith(".json"), served
         assert shapes.count() >= gemeinden
+        # the Kreis outline lies over its towns; a click on one of them still selects it
+        page.locator('[data-testid="stVegaLiteChart"] path[aria-label*="Gebiet: Höxter;"]').first.click(timeout=10_000)
+        page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=30_000)
+        page.wait_for_function(
+            """() => { const charts = document.querySelectorAll('[data-testid="stVegaLiteChart"] svg');
+                       return charts.length > 1 && [...charts[1].querySelectorAll('.role-legend-label text')]
+                           .some(e => e.textContent === 'Höxter'); }""",
+            timeout=30_000,
+        )
 
 
 @pytest.fixture(scope="module")
