@@ -49,14 +49,14 @@ def run(repeat: int = 5) -> list[Result]:
             lon, lat = _lonlat(first["x"] + 1500, first["y"])
             added, removed = ((lon, lat, "Dorfladen"),), ("node/0",)
             incremental = data._scenario.__wrapped__  # the page keeps answers per build; time the work itself
-            towns, _ = incremental(build, added, removed, 1000.0, False)
+            towns, _ = incremental(added, removed, 1000.0, False)
             expected = _full_recompute(build, added, removed, 1000.0)
             got = dict(towns.select("ags", "after").iter_rows())
             if got != expected:
                 raise AssertionError(f"Szenario: inkrementell {got} gegen neu berechnet {expected}")
             if got == dict(towns.select("ags", "before").iter_rows()):
                 raise AssertionError("Szenario: die Änderung ändert nichts – die Messung prüfte nichts")
-            candidate, span = runs(lambda: incremental(build, added, removed, 1000.0, False), repeat)
+            candidate, span = runs(lambda: incremental(added, removed, 1000.0, False), repeat)
             baseline, base_span = runs(lambda: _full_recompute(build, added, removed, 1000.0), repeat)
         finally:
             for key, value in previous.items():

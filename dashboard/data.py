@@ -91,7 +91,7 @@ def _cursor() -> duckdb.DuckDBPyConnection | None:
 def query(sql: str, params: list | None = None) -> pl.DataFrame:
     """Run a read-only query; an empty frame when there is no warehouse yet. The same query on
     the same build is answered from memory (callers never change a frame in place)."""
-    signature = _signature(settings().db_path)
+    signature = build_signature()
     if signature is None:
         return pl.DataFrame()
     key = (signature, sql, repr(params))
@@ -174,6 +174,28 @@ def build_signature() -> tuple | None:
     """Identity of the warehouse file on disk: caches of derived data key on it, so a new build
     (a rename onto the path) is picked up by the next request."""
     return _signature(settings().db_path)
+
+
+def once_per_build(maxsize: int):
+    """Keep a function's answers per warehouse build and (hashable) arguments: what a page
+    derives from the warehouse is worked out once, not on every rerun of every session, and the
+    next build — every refresh and register save writes one — is seen on the next call. The
+    answers are shared between sessions and must not be changed in place. (View builders use
+    `views.per_build`, which also takes lists and dates as arguments.)"""
+
+    def decorate(function):
+        @functools.lru_cache(maxsize=maxsize)
+        def cached(build: tuple | None, *args):
+            return function(*args)
+
+        @functools.wraps(function)
+        def wrapper(*args):
+            return cached(build_signature(), *args)
+
+        wrapper.cache_clear = cached.cache_clear  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate
 
 
 @dataclass(frozen=True)
@@ -394,15 +416,16 @@ def scenario(added: list[dict], removed: list[str], distance_m: float, full_rang
     searched again (numpy and a k-d tree over the remaining points, no polars callbacks)."""
     # every rerun of the page asks again (most with no change at all): the answer is kept per build
     key = tuple((float(a["lon"]), float(a["lat"]), a["category"]) for a in added)
-    return _scenario(build_signature(), key, tuple(sorted(removed)), float(distance_m), bool(full_range))
+    return _scenario(key, tuple(sorted(removed)), float(distance_m), bool(full_range))
 
 
-@functools.lru_cache(maxsize=32)
-def _scenario(build: tuple | None, added: tuple, removed: tuple, distance_m: float, full_range: bool):
+@once_per_build(maxsize=32)
+def _scenario(added: tuple, removed: tuple, distance_m: float, full_range: bool):
     import numpy as np
 
     from pipelines.nearest import LIMIT_M, nearest
 
+    build = build_signature()
     base = _scenario_base(build)
     cells, places, points = base["cells"], base["places"], base["points"]
     if not cells.height:

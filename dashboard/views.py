@@ -197,11 +197,11 @@ def series_default_scale(indicator_id: str, towns: list[str], comparison: list[s
     """ "index" when even two axes would squash a line (the comparison regions differ in size among
     themselves, like a Kreis and NRW), else "werte" (towns left, comparison regions right if needed).
     Decided once per build and choice: the page asks on every rerun."""
-    return _default_scale(data.build_signature(), indicator_id, tuple(towns), tuple(comparison))
+    return _default_scale(indicator_id, tuple(towns), tuple(comparison))
 
 
-@functools.lru_cache(maxsize=128)
-def _default_scale(build: tuple | None, indicator_id: str, towns: tuple, comparison: tuple) -> str:
+@data.once_per_build(maxsize=128)
+def _default_scale(indicator_id: str, towns: tuple, comparison: tuple) -> str:
     view = indicator_series(indicator_id, list(towns), list(comparison), "werte")
     value = next(c for c in view.frame.columns if c.startswith("Wert"))
     largest = view.frame.filter(pl.col("AGS").is_in(list(comparison))).group_by("AGS").agg(pl.col(value).abs().max())[value]

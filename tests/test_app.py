@@ -132,6 +132,26 @@ def test_a_query_running_while_the_warehouse_is_replaced_still_finishes(with_dat
     cursor.close()
 
 
+def test_what_a_page_derives_is_worked_out_once_per_build_and_arguments(with_data, tmp_path):
+    from dashboard import data
+
+    calls = []
+
+    @data.once_per_build(maxsize=8)
+    def population(ags: str) -> int:
+        calls.append(ags)
+        return data.query("SELECT population FROM marts.regions WHERE ags = ?", [ags]).item()
+
+    first = population("05762020")
+    assert population("05762020") == first and calls == ["05762020"]  # a rerun: nothing worked out again
+    population("05762004")
+    assert calls == ["05762020", "05762004"]  # other arguments are another answer
+    table = tmp_path / "neu.csv"
+    table.write_bytes(itnrw_tables.population_table(scale=2))
+    import_files(load_settings(), [table], sources=[itnrw.SOURCE])
+    assert population("05762020") == 2296 != first and calls[-1] == "05762020"  # the next build is seen
+
+
 def test_the_same_query_on_the_same_build_is_answered_from_memory_until_the_next_build(with_data, tmp_path, monkeypatch):
     """Reruns and other sessions get a remembered result; a new warehouse file (refresh or register
     save) is queried again; frames larger than the per-result limit are never kept."""

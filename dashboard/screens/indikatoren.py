@@ -4,7 +4,6 @@ indicator means and where it comes from."""
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import polars as pl
@@ -25,8 +24,8 @@ class RegionOptions:
     names: dict[str, str]
 
 
-@functools.lru_cache(maxsize=2)
-def _region_options(build: tuple | None) -> RegionOptions:
+@data.once_per_build(maxsize=2)
+def _region_options() -> RegionOptions:
     """The regions to choose from, once per warehouse build."""
     regions = data.focus_regions()
     towns = regions.filter(pl.col("level") == "gemeinde")
@@ -87,8 +86,8 @@ class SeriesDetails:
     table: object  # regions × periods, German numbers, as Arrow
 
 
-@functools.lru_cache(maxsize=64)
-def _series_details(build: tuple | None, indicator_id: str, towns: tuple, comparison: tuple, scale: str, unit: str) -> SeriesDetails:
+@data.once_per_build(maxsize=64)
+def _series_details(indicator_id: str, towns: tuple, comparison: tuple, scale: str, unit: str) -> SeriesDetails:
     """What the page shows under the chart, once per build and choice."""
     series = views.indicator_series(indicator_id, list(towns), list(comparison), scale)
     breaks = [b for b in series.frame["Reihe"].unique().sort().to_list() if b]
@@ -99,14 +98,14 @@ def _series_details(build: tuple | None, indicator_id: str, towns: tuple, compar
     return SeriesDetails(breaks, _table(values, decimals).to_arrow())
 
 
-@functools.lru_cache(maxsize=64)
-def _ranking_periods(build: tuple | None, indicator_id: str, towns: tuple[str, ...]) -> tuple:
+@data.once_per_build(maxsize=64)
+def _ranking_periods(indicator_id: str, towns: tuple[str, ...]) -> tuple:
     town_values = data.indicator_values(indicator_id, list(towns))
     return tuple(sorted(town_values["period"].unique().to_list(), reverse=True)) if town_values.height else ()
 
 
-@functools.lru_cache(maxsize=2)
-def _missing_table(build: tuple | None):
+@data.once_per_build(maxsize=2)
+def _missing_table():
     """The listed indicators without values, with the reason, once per build (None: none)."""
     catalogue = data.indicators()
     missing = catalogue.filter((pl.col("status") != "ok") & pl.col("listed"))
@@ -121,7 +120,7 @@ def _missing_table(build: tuple | None):
 
 
 def _unavailable() -> None:
-    missing = _missing_table(data.build_signature())
+    missing = _missing_table()
     if missing is None:
         return
     with st.expander(f"{missing.num_rows} Indikator(en) des Katalogs derzeit ohne Werte"):
@@ -132,9 +131,8 @@ def render() -> None:
     ui.page_header("Indikatoren", f"{ui.region_label()} im Vergleich — amtliche Statistik von IT.NRW")
     if not ui.require_data():
         return
-    build = data.build_signature()
     usable = ui.usable_indicators(data.indicators())
-    options = _region_options(build)
+    options = _region_options()
     if not usable.height or not (options.towns or options.others):
         st.warning(
             "Noch keine Indikatoren mit Werten für den Kreis. Laden Sie die Tabellen der Landesdatenbank "
@@ -154,7 +152,7 @@ def render() -> None:
         st.info(str(exc))
         _unavailable()
         return
-    details = _series_details(build, indicator["indicator_id"], tuple(towns), tuple(comparison), scale, indicator["unit"])
+    details = _series_details(indicator["indicator_id"], tuple(towns), tuple(comparison), scale, indicator["unit"])
     ui.show_view(series)
     if scale == "index":
         st.caption("Index: der erste Stichtag jeder Region = 100 – so sind Städte, Kreis und Land auf einer Achse "
@@ -166,7 +164,7 @@ def render() -> None:
     _source_caption(indicator, details.breaks, series.meta.data_stand)
 
     st.header("Rangfolge der Städte und Gemeinden")
-    periods = _ranking_periods(build, indicator["indicator_id"], tuple(options.towns))
+    periods = _ranking_periods(indicator["indicator_id"], tuple(options.towns))
     if periods:
         period = ui.query_choice("jahr", "Jahr bzw. Stichtag", periods, fmt_date)
         ui.show_view(views.indicator_ranking(indicator["indicator_id"], period))

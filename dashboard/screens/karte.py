@@ -3,8 +3,6 @@ catalogue for a chosen year; clicking a town shows its time series beside the ma
 
 from __future__ import annotations
 
-import functools
-
 import polars as pl
 import streamlit as st
 
@@ -28,15 +26,15 @@ def _town_series(indicator: dict, ags: str) -> None:
     ui.show_view(view, key="karte_zeitreihe")
 
 
-@functools.lru_cache(maxsize=64)
-def _periods(build: tuple | None, indicator_id: str, whole_land: bool) -> tuple:
+@data.once_per_build(maxsize=64)
+def _periods(indicator_id: str, whole_land: bool) -> tuple:
     """The periods with values for the towns, newest first, once per build."""
     values = data.indicator_values_at_level(indicator_id, "gemeinde", whole_land)
     return tuple(sorted(values["period"].unique().to_list(), reverse=True))
 
 
-@functools.lru_cache(maxsize=64)
-def _first_ranked(build: tuple | None, indicator_id: str, period, direction: str, whole_land: bool) -> str | None:
+@data.once_per_build(maxsize=64)
+def _first_ranked(indicator_id: str, period, direction: str, whole_land: bool) -> str | None:
     """The town shown beside the map until one is clicked: rank 1 in that period, once per build."""
     values = data.indicator_values_at_level(indicator_id, "gemeinde", whole_land)
     ranked = charts.rank_towns(values.filter(pl.col("period") == period), direction)
@@ -63,8 +61,7 @@ def render() -> None:
         "Kreis im NRW-Vergleich (alle Gemeinden des Landes)", value=st.query_params.get("nrw") == "1", key="nrw"
     )
     st.query_params["nrw"] = "1" if whole_land else "0"
-    build = data.build_signature()
-    periods = _periods(build, indicator["indicator_id"], whole_land)
+    periods = _periods(indicator["indicator_id"], whole_land)
     if not periods:
         st.info("Für die Gemeinden gibt es zu diesem Indikator keine Werte.")
         return
@@ -85,7 +82,7 @@ def render() -> None:
     selected = [p.get("ags") for p in (event.selection.get("gebiet") or [])] if event else []
     chosen = selected[0] if selected else st.session_state.get("karte_town")
     if chosen not in drawn:
-        chosen = _first_ranked(build, indicator["indicator_id"], period, indicator["direction"], whole_land)
+        chosen = _first_ranked(indicator["indicator_id"], period, indicator["direction"], whole_land)
     st.session_state["karte_town"] = chosen
     with series_col:
         if chosen:

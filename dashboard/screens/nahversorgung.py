@@ -4,7 +4,6 @@ and scenarios: what would a new village shop or vending station change, and for 
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import polars as pl
@@ -62,8 +61,8 @@ class PointChoices:
     stamp: str  # Stand of the supply points
 
 
-@functools.lru_cache(maxsize=2)
-def _point_choices(build: tuple | None) -> PointChoices:
+@data.once_per_build(maxsize=2)
+def _point_choices() -> PointChoices:
     """What the page shows of the supply points, worked out once per warehouse build."""
     points = data.supply_points()
     local = points.filter(pl.col("in_region"))
@@ -169,7 +168,7 @@ def _on_foot(shown: bool) -> None:
 def _days_per_week(choices: PointChoices) -> None:
     """Mobile and part-time supply: on how many days a week people are supplied within 1 000 m."""
     st.header("Wie oft versorgt? Tage je Woche (bis 1.000 m)")
-    table, villages = _days_table(data.build_signature())
+    table, villages = _days_table()
     if table is None:
         return
     st.caption(
@@ -182,8 +181,8 @@ def _days_per_week(choices: PointChoices) -> None:
         st.markdown("**Orte mit weniger als sechs Versorgungstagen:** " + villages)
 
 
-@functools.lru_cache(maxsize=2)
-def _days_table(build: tuple | None):
+@data.once_per_build(maxsize=2)
+def _days_table():
     """The table of supply days and the villages below six days, once per warehouse build."""
     by_days = data.supplied_days()
     total = int(by_days["population"].sum()) if by_days.height else 0
@@ -204,8 +203,8 @@ class Coverage:
     towns: object  # the table per town, as Arrow
 
 
-@functools.lru_cache(maxsize=32)
-def _coverage(build: tuple | None, distance: int, full_range: bool) -> Coverage:
+@data.once_per_build(maxsize=32)
+def _coverage(distance: int, full_range: bool) -> Coverage:
     """Coverage of the Kreis and the table per town at one distance, once per warehouse build."""
     coverage = data.coverage_at(distance, full_range)
     region = data.settings().region.ags
@@ -248,8 +247,7 @@ def render() -> None:
     full_range = measure.startswith("Supermarkt")
     distance = right.select_slider("Entfernung (Luftlinie)", options=[300, 500, 750, 1000, 1500, 2000, 3000], value=1000,
                                    format_func=lambda m: f"{fmt_number(m)} m")  # fmt: skip
-    build = data.build_signature()
-    coverage = _coverage(build, distance, full_range)
+    coverage = _coverage(distance, full_range)
     kreis_row = coverage.kreis
     if not kreis_row or not kreis_row["population"]:
         st.info(
@@ -269,7 +267,7 @@ def render() -> None:
     cols[2].metric("Bewohnte 100-m-Zellen ohne Versorgung", fmt_number(kreis_row["cells_without"]))
     if full_range and distance == 1000 and shown:
         st.caption("Vergleich BBSR (1 000 m, Supermarkt/Discounter): NRW 81 %, Deutschland 74 %.")
-    choices = _point_choices(build)
+    choices = _point_choices()
     extra = None
     with st.container():
         map_slot = st.empty()

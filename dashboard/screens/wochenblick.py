@@ -4,7 +4,6 @@ data, KPI measurements, milestones, funding off plan), and how fresh each source
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -77,14 +76,10 @@ def _headline_metric(headline: pl.DataFrame) -> Metric:
                   _sparkline(headline.rename({"period": "date"})) if headline.height >= 2 else None)  # fmt: skip
 
 
+@data.once_per_build(maxsize=2)
 def cards() -> tuple[Card, ...]:
     """The card of each Handlungsfeld, worked out once per warehouse build: a rerun (or the next
     colleague) only sends them. Every register save builds a new warehouse, so they are current."""
-    return _cards(data.build_signature())
-
-
-@functools.lru_cache(maxsize=2)
-def _cards(build: tuple | None) -> tuple[Card, ...]:
     fields = data.register_fields()
     kpis, series, headlines = data.kpi_progress(), data.measurement_series(), data.headline_indicators()
     out = []
