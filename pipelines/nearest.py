@@ -34,33 +34,49 @@ def nearest(cells_xy: np.ndarray, points_xy: np.ndarray, limit_m: float = LIMIT_
 
 
 def build_nearest_supply(con) -> None:
-    """Create `staging.nearest_supply` from the raw grid and `marts.supply_points`."""
-    cells = con.execute("SELECT cell_id, x, y FROM raw.zensus_cells").pl()
-    points = con.execute("SELECT point_id, x, y, full_range FROM marts.supply_points ORDER BY point_id").pl()
-    cells_xy = cells.select("x", "y").to_numpy()
-    xy = points.select("x", "y").to_numpy()
-    full = points["full_range"].fill_null(False)
-    ids, full_ids = points["point_id"], points["point_id"].filter(full)
+    """Create `staging.nearest_supply` from the raw grid and `marts.supply_points`.
+
+    For a Kreis the search itself takes milliseconds, so the frames in and out are what costs:
+    Arrow both ways (no polars round trip of the cell ids), point ids as a dictionary over the
+    points, and the full-range search only for cells whose nearest point is not full range
+    already (for those the answer is the same point)."""
+    import pyarrow as pa
+
+    cells = con.execute("SELECT cell_id, x, y FROM raw.zensus_cells").to_arrow_table()
+    points = con.execute(
+        "SELECT point_id, x, y, coalesce(full_range, false) AS full_range FROM marts.supply_points ORDER BY point_id"
+    ).to_arrow_table()
+    cells_xy = np.column_stack([_floats(cells["x"]), _floats(cells["y"])])
+    xy = np.column_stack([_floats(points["x"]), _floats(points["y"])])
+    full = points["full_range"].to_numpy().astype(bool)
     any_d, any_i = nearest(cells_xy, xy)
-    full_d, full_i = nearest(cells_xy, xy[full.to_numpy()])
+    full_d, full_i = any_d.copy(), any_i.copy()
+    search = ((any_i < 0) | ~full[np.maximum(any_i, 0)]) if len(full) else np.ones(len(any_i), dtype=bool)
+    full_points = np.flatnonzero(full)
+    found_d, found_i = nearest(cells_xy[search], xy[full_points])
+    full_d[search] = found_d
+    full_i[search] = np.where(found_i >= 0, full_points[np.maximum(found_i, 0)] if len(full_points) else -1, -1)
+    ids = points["point_id"].combine_chunks().cast(pa.string())
 
-    def point_ids(names: pl.Series, index: np.ndarray) -> pl.Series:
-        # gather with null where no point is in reach (index -1): no Python loop over cells
-        return names.gather(pl.Series(index).replace(-1, None)) if names.len() else pl.Series([None] * len(index), dtype=pl.String)
+    def point_ids(index: np.ndarray) -> pa.Array:
+        # the nearest point's id without a Python loop over cells; null where none is in reach
+        return pa.DictionaryArray.from_arrays(pa.array(index.astype(np.int32), mask=index < 0), ids)
 
-    result = pl.DataFrame(
-        {
-            "cell_id": cells["cell_id"],
-            "distance_any": any_d,
-            "nearest_any": point_ids(ids, any_i),
-            "distance_full": full_d,
-            "nearest_full": point_ids(full_ids, full_i),
-        },
-        schema={"cell_id": pl.String, "distance_any": pl.Float64, "nearest_any": pl.String,
-                "distance_full": pl.Float64, "nearest_full": pl.String},
-    ).with_columns(pl.col("distance_any", "distance_full").fill_nan(None))  # fmt: skip
+    result = pa.table({
+        "cell_id": cells["cell_id"],
+        "distance_any": pa.array(any_d, mask=np.isnan(any_d)),
+        "nearest_any": point_ids(any_i),
+        "distance_full": pa.array(full_d, mask=np.isnan(full_d)),
+        "nearest_full": point_ids(full_i),
+    })  # fmt: skip
     execute_with(con, "nearest_supply_frame", result,
-                 "CREATE OR REPLACE TABLE staging.nearest_supply AS SELECT * FROM nearest_supply_frame")  # fmt: skip
+                 "CREATE OR REPLACE TABLE staging.nearest_supply AS SELECT cell_id::VARCHAR AS cell_id, distance_any, "
+                 "nearest_any::VARCHAR AS nearest_any, distance_full, nearest_full::VARCHAR AS nearest_full "
+                 "FROM nearest_supply_frame")  # fmt: skip
+
+
+def _floats(column) -> np.ndarray:
+    return column.to_numpy().astype(np.float64, copy=False)
 
 
 SUPPLY_DAYS_RADIUS_M = 1000.0  # the BBSR's distance: the points a cell counts as "in reach"

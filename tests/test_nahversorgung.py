@@ -323,3 +323,31 @@ def test_the_k_d_tree_agrees_with_all_pairs_and_stops_at_10_km():
     assert np.isnan(distance[~within]).all() and (index[~within] == -1).all()
     far, none = nearest(cells[:3], np.empty((0, 2)))
     assert np.isnan(far).all() and (none == -1).all()
+
+
+def test_the_build_step_names_the_nearest_point_of_each_kind():
+    """The full-range search runs only for cells whose nearest point is not full range; both
+    answers keep the point's id, and beyond 10 km there is neither distance nor id."""
+    import duckdb
+
+    from pipelines.nearest import build_nearest_supply
+
+    con = duckdb.connect()
+    for schema in ("raw", "marts", "staging"):
+        con.execute(f"CREATE SCHEMA {schema}")
+    con.execute("CREATE TABLE raw.zensus_cells AS SELECT * FROM (VALUES ('nahe-Markt', 0.0, 0.0), "
+                "('nahe-Bäcker', 5000.0, 0.0), ('weit', 50000.0, 0.0), ('Mitte', 2400.0, 0.0)) t(cell_id, x, y)")  # fmt: skip
+    con.execute("CREATE TABLE marts.supply_points AS SELECT * FROM (VALUES ('markt', 100.0, 0.0, true), "
+                "('bäcker', 5100.0, 0.0, false), ('kiosk', 2500.0, 0.0, NULL)) t(point_id, x, y, full_range)")  # fmt: skip
+    build_nearest_supply(con)
+    got = con.execute("SELECT cell_id, round(distance_any), nearest_any, round(distance_full), nearest_full "
+                      "FROM staging.nearest_supply ORDER BY cell_id").fetchall()  # fmt: skip
+    assert got == [
+        ("Mitte", 100.0, "kiosk", 2300.0, "markt"),
+        ("nahe-Bäcker", 100.0, "bäcker", 4900.0, "markt"),
+        ("nahe-Markt", 100.0, "markt", 100.0, "markt"),
+        ("weit", None, None, None, None),
+    ]
+    con.execute("DELETE FROM marts.supply_points WHERE full_range")  # no full-range shop at all
+    build_nearest_supply(con)
+    assert con.execute("SELECT count(nearest_any), count(nearest_full) FROM staging.nearest_supply").fetchone() == (3, 0)
