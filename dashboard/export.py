@@ -26,8 +26,10 @@ DEMO_LINE = "BEISPIELDATEN – erfundene Werte, nur für Schulung"
 def printable(chart: alt.TopLevelMixin | dict, meta: ChartMeta, demo: bool = False) -> dict:
     """The page's chart with a fixed size and a footer (source, licence, Stand, demo marker)."""
     # only top-level keys change below: a shallow copy leaves the page's spec as it is without
-    # copying the map's outlines (a deep copy of the NRW map took a sixth of its export)
-    spec = dict(chart) if isinstance(chart, dict) else chart.to_dict()
+    # copying the map's outlines (a deep copy of the NRW map took a sixth of its export). Altair's
+    # schema validation is skipped: it took a tenth of the Nahversorgung map's export, and the
+    # same chart is validated where the page shows it (tests draw every view on a page)
+    spec = dict(chart) if isinstance(chart, dict) else chart.to_dict(validate=False)
     config = spec.pop("config", {})
     datasets = spec.pop("datasets", {})
     spec.pop("$schema", None)
@@ -85,7 +87,7 @@ def for_projector(chart: alt.TopLevelMixin | dict, slide_title: str | None = Non
     """The chart with type large enough for a projector (and high-contrast text). With a
     `slide_title` (shown above the chart by the slide) the chart's own title gives way to its
     subtitle (region, date), so each title is on screen once."""
-    spec = copy.deepcopy(chart if isinstance(chart, dict) else chart.to_dict())
+    spec = copy.deepcopy(chart) if isinstance(chart, dict) else chart.to_dict(validate=False)  # a fresh dict
     config = spec.setdefault("config", {})
     big = PROJECTOR_TYPE
     config["axis"] = {**config.get("axis", {}), "labelFontSize": big, "titleFontSize": big, "labelColor": "#000000",
