@@ -28,7 +28,7 @@ def test_png_is_print_resolution_with_everything_baked_in(statistics):
     view = series()
     image = Image.open(io.BytesIO(export.png(export.printable(view.chart, view.meta))))
     assert image.info["dpi"][0] == pytest.approx(300, abs=1)
-    assert image.size[0] >= 2400  # about 21 cm at 300 dpi
+    assert 2400 <= image.size[0] <= export.PRINT_MAX_PX  # about 21 cm at 300 dpi, however wide the legend
     svg = export.svg(export.printable(view.chart, view.meta))
     root = ET.fromstring(svg)
     texts = " ".join(t.text or "" for t in root.iter() if t.tag.endswith("text"))
@@ -59,6 +59,16 @@ def test_the_map_exports_too(statistics, tmp_path):
     assert "© GeoBasis-DE / BKG (2024)" in svg and svg.count("<path") >= 2
     # the page's spec (kept per build, shared by every session) is left as it was
     assert json.dumps(view.chart, sort_keys=True) == before and printable["vconcat"][0] is not view.chart
+    # the legend beside the map makes the figure wider than a chart: scaled to A4 width, still 300 dpi
+    image = Image.open(io.BytesIO(export.png(printable)))
+    assert image.size[0] == pytest.approx(export.PRINT_MAX_PX, abs=2) and image.info["dpi"][0] == pytest.approx(300, abs=1)
+
+
+def test_a_small_figure_is_not_blown_up_to_page_width():
+    spec = {"data": {"values": [{"a": 1}]}, "mark": "point", "width": 200, "height": 100, "padding": 0,
+            "autosize": "none", "encoding": {"x": {"field": "a", "type": "quantitative", "axis": None}}}  # fmt: skip
+    image = Image.open(io.BytesIO(export.png(spec)))
+    assert image.size == (round(200 * export.PNG_SCALE * export.PRINT_PPI / 72), round(100 * export.PNG_SCALE * export.PRINT_PPI / 72))
 
 
 def test_chart_data_as_csv_reads_back_with_german_settings(statistics):
