@@ -6,30 +6,16 @@ footer) in the same run. Targets (DESIGN.md, issue 14): a chart or map export â‰
 
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
-
 import vl_convert as vlc
 
 from bench.harness import Result, runs
 
 
 def run(repeat: int = 5) -> list[Result]:
-    from bench.load import _installation
+    from bench.load import installed
 
-    with tempfile.TemporaryDirectory() as tmp:
-        env = _installation(Path(tmp))
-        saved = {k: os.environ.get(k) for k in env}
-        os.environ.update(env)
-        try:
-            return _measure(repeat)
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
+    with installed():
+        return _measure(repeat)
 
 
 def _measure(repeat: int) -> list[Result]:

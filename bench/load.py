@@ -22,11 +22,14 @@ the single-user median of the same run and model.
 from __future__ import annotations
 
 import json
+import os
 import random
 import statistics
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,18 +105,36 @@ def _installation(base: Path) -> dict[str, str]:
     settings = load_settings(env=env)
     import_files(settings, itnrw_tables.write_catalogue_tables(base) + [geo])
     import_files(settings, [base / "osm.json", base / "grid.csv"])
-    import os
-
-    previous = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)  # reports are saved where the served installation reads them
-    try:
+    with environment(env):  # reports are saved where the served installation reads them
         params = {"indicator_id": "arbeitslose", "towns": [], "comparison": []}
         items = [reports.Item("indikator_verlauf", params, f"Folie {i}") for i in range(1, 11)]
         reports.save(reports.Report("Lastprobe", "", items))
+    return env
+
+
+@contextmanager
+def environment(env: dict[str, str]) -> Iterator[None]:
+    """`env` in os.environ while in use (dashboard.data and reports read the installation from
+    there), the previous values restored after."""
+    previous = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        yield
     finally:
         for key, value in previous.items():
-            os.environ.pop(key) if value is None else os.environ.__setitem__(key, value)
-    return env
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+@contextmanager
+def installed() -> Iterator[dict[str, str]]:
+    """The load installation in a temporary folder, in use in this process (see `environment`)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        env = _installation(Path(tmp))
+        with environment(env):
+            yield env
 
 
 def _user(port: int, page: str, query: str, model: str, seed: int, times: list, stalls: list) -> None:

@@ -6,10 +6,6 @@ give the same people per town; budget ≤ 0,2 s for the Kreis (issue 14)."""
 
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
-
 import numpy as np
 
 from bench.harness import Result, runs
@@ -38,29 +34,22 @@ def run(repeat: int = 5) -> list[Result]:
     from bench import load
     from dashboard import data
 
-    with tempfile.TemporaryDirectory() as tmp:
-        env = load._installation(Path(tmp))
-        previous = {k: os.environ.get(k) for k in env}
-        os.environ.update(env)  # dashboard.data reads the installation from the environment
-        try:
-            build = data.build_signature()
-            cells = data._scenario_base(build)["cells"]
-            first = cells.row(0, named=True)
-            lon, lat = _lonlat(first["x"] + 1500, first["y"])
-            added, removed = ((lon, lat, "Dorfladen"),), ("node/0",)
-            incremental = data._scenario.__wrapped__  # the page keeps answers per build; time the work itself
-            towns, _ = incremental(added, removed, 1000.0, False)
-            expected = _full_recompute(build, added, removed, 1000.0)
-            got = dict(towns.select("ags", "after").iter_rows())
-            if got != expected:
-                raise AssertionError(f"Szenario: inkrementell {got} gegen neu berechnet {expected}")
-            if got == dict(towns.select("ags", "before").iter_rows()):
-                raise AssertionError("Szenario: die Änderung ändert nichts – die Messung prüfte nichts")
-            candidate, span = runs(lambda: incremental(added, removed, 1000.0, False), repeat)
-            baseline, base_span = runs(lambda: _full_recompute(build, added, removed, 1000.0), repeat)
-        finally:
-            for key, value in previous.items():
-                os.environ.pop(key) if value is None else os.environ.__setitem__(key, value)
+    with load.installed():  # dashboard.data reads the installation from the environment
+        build = data.build_signature()
+        cells = data._scenario_base(build)["cells"]
+        first = cells.row(0, named=True)
+        lon, lat = _lonlat(first["x"] + 1500, first["y"])
+        added, removed = ((lon, lat, "Dorfladen"),), ("node/0",)
+        incremental = data._scenario.__wrapped__  # the page keeps answers per build; time the work itself
+        towns, _ = incremental(added, removed, 1000.0, False)
+        expected = _full_recompute(build, added, removed, 1000.0)
+        got = dict(towns.select("ags", "after").iter_rows())
+        if got != expected:
+            raise AssertionError(f"Szenario: inkrementell {got} gegen neu berechnet {expected}")
+        if got == dict(towns.select("ags", "before").iter_rows()):
+            raise AssertionError("Szenario: die Änderung ändert nichts – die Messung prüfte nichts")
+        candidate, span = runs(lambda: incremental(added, removed, 1000.0, False), repeat)
+        baseline, base_span = runs(lambda: _full_recompute(build, added, removed, 1000.0), repeat)
     return [Result("Szenario Nahversorgung Kreis (neuer Dorfladen und eine Schließung), inkrementell gegen alle Zellen "
                    "neu gegen alle Punkte (k-d-Baum)", cells.height, candidate, baseline, 0.0, target_s=BUDGET_S, candidate_range=span,
                    baseline_range=base_span)]  # fmt: skip

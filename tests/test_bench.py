@@ -130,3 +130,19 @@ def test_network_benchmark_agrees_with_single_source_searches():
     # a small network: the benchmark raises when a multi-source distance differs from the loop
     (line,) = network.kreis(repeat=1, side_nodes=60, cells=500, scale=0.05)
     assert line.rows == 500 and line.candidate_s > 0 and line.baseline_s > 0
+
+
+def test_the_benchmarks_give_the_environment_back(monkeypatch):
+    import os
+
+    from bench.load import environment
+
+    monkeypatch.setenv("XREGION_BENCH_KEPT", "vorher")
+    monkeypatch.delenv("XREGION_BENCH_NEW", raising=False)
+    try:
+        with environment({"XREGION_BENCH_KEPT": "während", "XREGION_BENCH_NEW": "neu"}):
+            assert os.environ["XREGION_BENCH_KEPT"] == "während" and os.environ["XREGION_BENCH_NEW"] == "neu"
+            raise RuntimeError("Messung bricht ab")
+    except RuntimeError:
+        pass
+    assert os.environ["XREGION_BENCH_KEPT"] == "vorher" and "XREGION_BENCH_NEW" not in os.environ
