@@ -352,7 +352,16 @@ def serve(
     if path:
         cmd += ["--server.baseUrlPath", path]
     console.print(f"Dashboard: http://{address}:{port}/{path + '/' if path else ''}")
-    raise typer.Exit(subprocess.call(cmd, cwd=PROJECT_ROOT, env=serve_environment(os.environ)))
+    environment = serve_environment(os.environ)
+    if os.name == "posix":
+        # Streamlit takes this process's place: a stop signal (systemd, docker, a supervisor that
+        # signals only the process it started) reaches the server itself. As a child it was left
+        # running, orphaned, when only this process was terminated.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.chdir(PROJECT_ROOT)  # Streamlit reads .streamlit/config.toml from the working directory
+        os.execve(sys.executable, cmd, environment)
+    raise typer.Exit(subprocess.call(cmd, cwd=PROJECT_ROOT, env=environment))
 
 
 def serve_environment(environ) -> dict[str, str]:

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import ast
 import threading
+import time
+from pathlib import Path
 
+import pytest
 
 from pipelines import PROJECT_ROOT
 from tests.support.st_client import Session, exceptions, healthy, served
@@ -87,6 +90,33 @@ def test_pages_with_tables_survive_many_sessions_at_once(statistics, tmp_path):
         assert healthy(port), "der Server antwortet nicht mehr"
         assert not errors, errors
         assert len(times) == len(users) * 6
+
+
+def _serving(port: int) -> list[int]:
+    """The processes whose command line serves `port` (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            args = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if entry.name.isdigit() and b"--server.port" in args and str(port).encode() in args:
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="braucht /proc (Linux)")
+def test_stopping_xregion_serve_stops_the_server(statistics, tmp_path):
+    """A supervisor that signals only the process it started (systemd's main PID, docker, the
+    tests) must stop the server: `xregion serve` becomes Streamlit instead of starting it as a
+    child, which was left running, orphaned, when only its parent was terminated."""
+    with served(statistics, tmp_path / "serve.log") as port:
+        servers = _serving(port)
+        assert servers, "kein Prozess bedient den Port"
+    deadline = time.monotonic() + 5
+    while _serving(port) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _serving(port), f"der Server läuft nach dem Beenden weiter: {servers}"
 
 
 def test_a_rerun_does_not_collect_all_garbage_under_the_gil():
