@@ -214,22 +214,21 @@ def _check_model(con, label: str) -> None:
 
 
 def run(nrw: bool = True, repeat: int = 5) -> list[Result]:
-    """Kreis: median of `repeat` runs each; NRW: three runs of the step, one of the bucket join
-    (~25 s). Both after a warm-up run."""
+    """Median of `repeat` runs of each side after a warm-up run (for NRW the bucket join takes
+    ~25 s a run)."""
     from bench.harness import runs
 
-    cases = [("Kreis Höxter", KREIS, repeat, repeat, 1.0, 1.0)] + ([("NRW", "05", 3, 1, 2.0, 0.01)] if nrw else [])
+    cases = [("Kreis Höxter", KREIS, 1.0, 1.0)] + ([("NRW", "05", 2.0, 0.01)] if nrw else [])
     results = []
-    for label, prefix, repeat_step, repeat_join, budget, sample in cases:
+    for label, prefix, budget, sample in cases:
         con = _database(prefix)
         _nearest_step(con)
         _check(con, label, sample)
         if prefix == KREIS:
             _check_model(con, label)
-        candidate, candidate_span = runs(lambda: _nearest_step(con), repeat_step)
-        if repeat_join > 1:
-            _bucket_join(con)  # warm-up; the NRW join (~25 s) runs once
-        baseline, baseline_span = runs(lambda: _bucket_join(con), repeat_join)
+        candidate, candidate_span = runs(lambda: _nearest_step(con), repeat)
+        _bucket_join(con)  # warm-up
+        baseline, baseline_span = runs(lambda: _bucket_join(con), repeat)
         towns, cells, points, full = con.execute(
             "SELECT (SELECT count(*) FROM towns), (SELECT count(*) FROM raw.zensus_cells), count(*), "
             "count(*) FILTER (WHERE full_range) FROM marts.supply_points"
@@ -237,9 +236,7 @@ def run(nrw: bool = True, repeat: int = 5) -> list[Result]:
         con.close()
         results.append(Result(
             f"Nahversorgung {label} ({towns} echte Gemeindegrenzen, {cells:_} Zellen gehäuft, {points:_} Punkte, "
-            f"davon {full:_} Vollsortiment), k-d-Baum gegen Eimer-Join, Median aus {repeat_step} gegen "
-            f"{repeat_join}".replace("_", "."),
-            cells, candidate, baseline, 5.0, target_s=budget,
-            candidate_range=candidate_span, baseline_range=baseline_span if repeat_join > 1 else None,
+            f"davon {full:_} Vollsortiment), k-d-Baum gegen Eimer-Join, Median aus {repeat}".replace("_", "."),
+            cells, candidate, baseline, 5.0, target_s=budget, candidate_range=candidate_span, baseline_range=baseline_span,
         ))  # fmt: skip
     return results

@@ -56,7 +56,7 @@ def _measure(repeat: int) -> list[Result]:
         warm, warm_span = runs(lambda v=view: export.rendered(v, "png"), repeat)
         out.append(Result(f"Export {label} (PNG) erneut, aus dem Zwischenspeicher des Builds", 1, warm, baseline, 0.0,
                           target_s=0.5, candidate_range=warm_span, baseline_range=base_span))  # fmt: skip
-    deck_s, deck_span = runs(deck_from_scratch, max(3, repeat // 2))
+    deck_s, deck_span = runs(deck_from_scratch, repeat)
     out.append(Result("PPTX mit 10 Kartenfolien, alle neu gerendert, gegen das nackte Diagramm", 10, deck_s, baseline, 0.0,
                       target_s=5.0, candidate_range=deck_span, baseline_range=base_span))  # fmt: skip
     return out
