@@ -37,18 +37,19 @@ def build_nearest_supply(con) -> None:
     """Create `staging.nearest_supply` from the raw grid and `marts.supply_points`.
 
     For a Kreis the search itself takes milliseconds, so the frames in and out are what costs:
-    Arrow both ways (no polars round trip of the cell ids), point ids as a dictionary over the
-    points, and the full-range search only for cells whose nearest point is not full range
-    already (for those the answer is the same point)."""
+    only the coordinates leave DuckDB (as numpy), the point ids go back as a dictionary over the
+    points, the cell ids never leave (the result is joined to the grid by position), and the
+    full-range search runs only for cells whose nearest point is not full range already (for
+    those the answer is the same point)."""
     import pyarrow as pa
 
-    cells = con.execute("SELECT cell_id, x, y FROM raw.zensus_cells").to_arrow_table()
+    cells = con.execute("SELECT x, y FROM raw.zensus_cells").fetchnumpy()
     points = con.execute(
         "SELECT point_id, x, y, coalesce(full_range, false) AS full_range FROM marts.supply_points ORDER BY point_id"
-    ).to_arrow_table()
+    ).fetchnumpy()
     cells_xy = np.column_stack([_floats(cells["x"]), _floats(cells["y"])])
     xy = np.column_stack([_floats(points["x"]), _floats(points["y"])])
-    full = points["full_range"].to_numpy().astype(bool)
+    full = np.asarray(points["full_range"], dtype=bool)
     any_d, any_i = nearest(cells_xy, xy)
     full_d, full_i = any_d.copy(), any_i.copy()
     search = ((any_i < 0) | ~full[np.maximum(any_i, 0)]) if len(full) else np.ones(len(any_i), dtype=bool)
@@ -56,27 +57,28 @@ def build_nearest_supply(con) -> None:
     found_d, found_i = nearest(cells_xy[search], xy[full_points])
     full_d[search] = found_d
     full_i[search] = np.where(found_i >= 0, full_points[np.maximum(found_i, 0)] if len(full_points) else -1, -1)
-    ids = points["point_id"].combine_chunks().cast(pa.string())
+    ids = pa.array(np.asarray(points["point_id"], dtype=object), pa.string())
 
     def point_ids(index: np.ndarray) -> pa.Array:
         # the nearest point's id without a Python loop over cells; null where none is in reach
         return pa.DictionaryArray.from_arrays(pa.array(index.astype(np.int32), mask=index < 0), ids)
 
     result = pa.table({
-        "cell_id": cells["cell_id"],
         "distance_any": pa.array(any_d, mask=np.isnan(any_d)),
         "nearest_any": point_ids(any_i),
         "distance_full": pa.array(full_d, mask=np.isnan(full_d)),
         "nearest_full": point_ids(full_i),
     })  # fmt: skip
+    # row i of the result belongs to row i of the grid: both scans keep the table's order
+    # (DuckDB's preserve_insertion_order, on by default), and nothing writes in between
     execute_with(con, "nearest_supply_frame", result,
-                 "CREATE OR REPLACE TABLE staging.nearest_supply AS SELECT cell_id::VARCHAR AS cell_id, distance_any, "
+                 "CREATE OR REPLACE TABLE staging.nearest_supply AS SELECT cells.cell_id::VARCHAR AS cell_id, distance_any, "
                  "nearest_any::VARCHAR AS nearest_any, distance_full, nearest_full::VARCHAR AS nearest_full "
-                 "FROM nearest_supply_frame")  # fmt: skip
+                 "FROM raw.zensus_cells AS cells POSITIONAL JOIN nearest_supply_frame")  # fmt: skip
 
 
 def _floats(column) -> np.ndarray:
-    return column.to_numpy().astype(np.float64, copy=False)
+    return np.asarray(column).astype(np.float64, copy=False)
 
 
 SUPPLY_DAYS_RADIUS_M = 1000.0  # the BBSR's distance: the points a cell counts as "in reach"

@@ -351,3 +351,31 @@ def test_the_build_step_names_the_nearest_point_of_each_kind():
     con.execute("DELETE FROM marts.supply_points WHERE full_range")  # no full-range shop at all
     build_nearest_supply(con)
     assert con.execute("SELECT count(nearest_any), count(nearest_full) FROM staging.nearest_supply").fetchone() == (3, 0)
+
+
+def test_the_build_step_pairs_each_result_with_its_own_cell_on_a_large_grid(tmp_path):
+    """The result goes back by position (the cell ids never leave DuckDB): on a grid of several
+    row groups, written in batches with deletions in between and scanned by two threads, every
+    cell's distance is the distance to the point the row names."""
+    import duckdb
+
+    from pipelines.nearest import build_nearest_supply
+
+    con = duckdb.connect(str(tmp_path / "grid.duckdb"))
+    con.execute("SET threads = 2")
+    for schema in ("raw", "marts", "staging"):
+        con.execute(f"CREATE SCHEMA {schema}")
+    con.execute("CREATE TABLE raw.zensus_cells AS SELECT 'z' || hash(i) AS cell_id, (i % 700) * 100.0 AS x, "
+                "(i // 700) * 100.0 AS y FROM range(200000) r(i)")  # fmt: skip
+    con.execute("DELETE FROM raw.zensus_cells WHERE hash(cell_id) % 7 = 0")
+    con.execute("INSERT INTO raw.zensus_cells SELECT 'n' || i, 70050.0 + i % 300 * 100, (i // 300) * 100.0 FROM range(60000) r(i)")
+    con.execute("CREATE TABLE marts.supply_points AS SELECT 'p' || i AS point_id, (hash(i, 1) % 100000)::DOUBLE AS x, "
+                "(hash(i, 2) % 30000)::DOUBLE AS y, i % 5 = 0 AS full_range FROM range(400) r(i)")  # fmt: skip
+    build_nearest_supply(con)
+    cells, wrong = con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE abs(r.distance_any - sqrt((c.x - a.x) ^ 2 + (c.y - a.y) ^ 2)) > 0.01 "
+        "OR abs(r.distance_full - sqrt((c.x - f.x) ^ 2 + (c.y - f.y) ^ 2)) > 0.01 OR NOT f.full_range) "
+        "FROM raw.zensus_cells c JOIN staging.nearest_supply r USING (cell_id) "
+        "JOIN marts.supply_points a ON a.point_id = r.nearest_any JOIN marts.supply_points f ON f.point_id = r.nearest_full"
+    ).fetchone()
+    assert (cells, wrong) == (con.execute("SELECT count(*) FROM raw.zensus_cells").fetchone()[0], 0)
