@@ -73,7 +73,7 @@ def _fix_width(spec: dict) -> None:
 
 def png(spec: dict) -> bytes:
     """The print PNG of a spec (see `printable`), at most A4 wide at 300 dpi; rendering takes
-    about a third of a second for a map."""
+    a third to half a second for the NRW map, most of it rasterizing its pixels."""
     drawing = svg(spec)  # what vl-convert's PNG path draws first anyway; its size decides the scale
     width = float(re.search(r'<svg[^>]*\swidth="([0-9.]+)"', drawing).group(1))
     scale = min(PNG_SCALE, PRINT_MAX_PX / (width * PRINT_PPI / 72))
