@@ -251,7 +251,7 @@ def _mail_report(settings: Settings, report, files: list[Path], recipients: list
     )
     message = compose(settings.mail, recipients, f"{report.title} – {views.region_label()} – {fmt_date(date.today())}", body,
                       [Attachment(p.name, p.read_bytes(), mimes[p.suffix]) for p in files])  # fmt: skip
-    send(settings.mail, message)
+    send(settings.mail, message, ca_file=settings.http.ca_file)
     console.print(f"[green]✓[/green] gesendet an {escape(', '.join(recipients))}")
 
 

@@ -39,6 +39,7 @@ ENV_OVERRIDES = {
     "XREGION_DEMO": "register.demo",
     "XREGION_DEMO_STORE": "register.demo_store",
     "XREGION_REPORTS_DIR": "reports.dir",
+    "XREGION_CA_FILE": "http.ca_file",
     "XREGION_MAIL_HOST": "mail.host",
     "XREGION_MAIL_PORT": "mail.port",
     "XREGION_MAIL_STARTTLS": "mail.starttls",
@@ -153,6 +154,9 @@ class HttpSettings(BaseModel):
     # one request with all its retries gives up after this long (an unreachable server must not
     # hold a refresh for retries × read timeout)
     total_timeout_s: float = 600.0
+    # PEM file of the Kreis' own certificate authority, trusted beside the system's and certifi's
+    # (a proxy that breaks HTTPS open, a mail server with a Kreis certificate): pipelines/tls.py
+    ca_file: Path | None = None
 
 
 class ItnrwSettings(BaseModel):
@@ -337,6 +341,8 @@ def load_settings(config_path: Path | None = None, env: dict[str, str] | None = 
         path=_resolve(wh.path, base), raw_dir=_resolve(wh.raw_dir, base), state_dir=_resolve(wh.state_dir, base)
     )
     settings.indicators = IndicatorSettings(catalogue=_resolve(settings.indicators.catalogue, base))
+    if settings.http.ca_file is not None:
+        settings.http = settings.http.model_copy(update={"ca_file": _resolve(settings.http.ca_file, base)})
     settings.reports = ReportSettings(
         dir=_resolve(settings.reports.dir, base),
         logo=_resolve(settings.reports.logo, base) if settings.reports.logo else None,

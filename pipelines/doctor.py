@@ -15,6 +15,7 @@ from pipelines.config import Settings, auth_configured, config_warnings, load_se
 from pipelines.errors import XRegionError
 from pipelines.german import fmt_datetime, fmt_number
 from pipelines.http import proxy_for, unreachable_reason
+from pipelines.tls import CA_HINT, ca_certificates, certificate_problem, trusting_session
 
 MIN_FREE_BYTES = 2 << 30  # a refresh rebuilds the warehouse beside the old one
 
@@ -45,22 +46,37 @@ def source_urls(settings: Settings) -> list[tuple[str, str]]:
     ]
 
 
-def check_reachable(title: str, url: str, user_agent: str, timeout_s: float = 10.0) -> Check:
-    """Any HTTP answer counts (a 4xx still proves the way there works); only the head is read."""
+def check_reachable(title: str, url: str, user_agent: str, timeout_s: float = 10.0, ca_file: Path | None = None) -> Check:
+    """Any HTTP answer counts (a 4xx still proves the way there works); only the head is read.
+    The same trust as the refresh (pipelines/tls.py), so a certificate problem shows here first."""
     proxy = proxy_for(url)
     via = f" über Proxy {proxy}" if proxy else " ohne Proxy"
     started = time.monotonic()
     try:
-        with requests.get(url, timeout=(min(5.0, timeout_s), timeout_s), stream=True,
-                          headers={"User-Agent": user_agent}) as resp:  # fmt: skip
+        with trusting_session(ca_file) as session, session.get(
+            url, timeout=(min(5.0, timeout_s), timeout_s), stream=True, headers={"User-Agent": user_agent}
+        ) as resp:
             seconds = time.monotonic() - started
             return Check(f"Quelle {title}", True, f"{url}{via}, HTTP {resp.status_code} in {fmt_number(seconds, 1)} s")
     except requests.exceptions.RequestException as exc:
+        untrusted = certificate_problem(exc)
+        if untrusted:
+            return Check(f"Quelle {title}", False, f"{url}{via}: {untrusted}", CA_HINT)
         reason = unreachable_reason(exc) or ("keine Antwort innerhalb der Wartezeit" if isinstance(
             exc, requests.exceptions.Timeout) else type(exc).__name__)  # fmt: skip
         return Check(f"Quelle {title}", False, f"{url}{via}: {reason}",
                      "Netz oder Proxy prüfen (HTTPS_PROXY, NO_PROXY); ohne Verbindung die Dateien mit `xregion import` "
                      "einlesen")  # fmt: skip
+
+
+def check_ca_file(ca_file: Path | None) -> Check:
+    if ca_file is None:
+        return Check("Zertifikate", True, "System und certifi (keine eigene CA-Datei)")
+    try:
+        count = len(ca_certificates(ca_file))
+    except XRegionError as exc:
+        return Check("Zertifikate", False, exc.message, exc.hint)
+    return Check("Zertifikate", True, f"System, certifi und {ca_file} ({count} Zertifikat{'e' if count != 1 else ''})")
 
 
 def _writable(directory: Path) -> bool:
@@ -87,8 +103,11 @@ def run(env: dict[str, str] | None = None, reach_sources: bool = True) -> list[C
     warnings = config_warnings(env=env)
     checks.append(Check("Konfiguration", not warnings, "gültig" if not warnings else " ".join(warnings),
                         "Passwörter in die Umgebung oder .streamlit/secrets.toml verschieben"))  # fmt: skip
+    ca = check_ca_file(settings.http.ca_file)
+    checks.append(ca)
     if reach_sources:
-        checks += [check_reachable(title, url, settings.http.user_agent) for title, url in source_urls(settings)]
+        checks += [check_reachable(title, url, settings.http.user_agent, ca_file=settings.http.ca_file if ca.ok else None)
+                   for title, url in source_urls(settings)]  # fmt: skip
     directories = {
         "Datenbestand": settings.db_path.parent, "Rohdaten": settings.raw_dir, "Zustand": settings.state_dir,
         "Register": settings.register_store.parent, "Berichte": settings.reports_dir, "Sicherungen": settings.backup.dir,

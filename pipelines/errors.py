@@ -42,3 +42,18 @@ class BuildError(XRegionError):
 
 class RefreshBusyError(XRegionError):
     """Another refresh holds the lock."""
+
+
+def exception_chain(exc: BaseException):
+    """`exc` and everything that caused it, each once. Library errors hide the real cause a few
+    levels down (requests' ConnectionError → MaxRetryError → NewConnectionError → OSError) in
+    `reason`, `__cause__`, `__context__` or the arguments; `reason` of an ssl.SSLError is text."""
+    seen: set[int] = set()
+    stack: list[object] = [exc]
+    while stack:
+        current = stack.pop()
+        if not isinstance(current, BaseException) or id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        stack += [getattr(current, "reason", None), current.__cause__, current.__context__, *current.args]

@@ -8,13 +8,16 @@ A host that cannot be reached at all (name not resolved, connection refused, no 
 refused) is not retried: retrying cannot help, and a Kreis server without network would wait
 minutes before the app appears. The host is remembered for the rest of the run
 (`UNREACHABLE`), so the other tables of the same service fail at once with the same message.
-Proxies come from HTTPS_PROXY / HTTP_PROXY / NO_PROXY, as requests reads them.
+Proxies come from HTTPS_PROXY / HTTP_PROXY / NO_PROXY, as requests reads them. A certificate
+that is not trusted is treated the same way (retrying cannot help either); which ones are trusted
+is `pipelines/tls.py`'s business.
 """
 
 from __future__ import annotations
 
 import errno
 import socket
+import ssl
 import threading
 import time
 from dataclasses import dataclass
@@ -26,8 +29,9 @@ import urllib3.exceptions
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, stop_after_delay
 
 from pipelines.config import HttpSettings
-from pipelines.errors import HostUnreachable, SourceError
+from pipelines.errors import HostUnreachable, SourceError, exception_chain
 from pipelines.progress import Reporter, human_size
+from pipelines.tls import CA_HINT, certificate_problem, trusting_session
 
 CHUNK = 1 << 16
 
@@ -42,23 +46,28 @@ class _Retryable(Exception):
 
 
 class UnreachableHosts:
-    """Hosts found unreachable in this run (thread-safe; `refresh` starts each run with none)."""
+    """Hosts found unreachable in this run, with the error they gave (thread-safe; `refresh`
+    starts each run with none)."""
 
     def __init__(self) -> None:
-        self._hosts: dict[str, str] = {}
+        self._hosts: dict[str, HostUnreachable] = {}
         self._lock = threading.Lock()
 
     def reset(self) -> None:
         with self._lock:
             self._hosts.clear()
 
-    def mark(self, host: str, reason: str) -> None:
+    def mark(self, host: str, error: HostUnreachable) -> None:
         with self._lock:
-            self._hosts.setdefault(host, reason)
+            self._hosts.setdefault(host, error)
 
-    def reason(self, host: str) -> str | None:
+    def error(self, host: str) -> HostUnreachable | None:
         with self._lock:
             return self._hosts.get(host)
+
+    def reason(self, host: str) -> str | None:
+        error = self.error(host)
+        return error.message if error else None
 
 
 UNREACHABLE = UnreachableHosts()
@@ -72,13 +81,7 @@ def unreachable_reason(exc: BaseException) -> str | None:
         return "der Proxy ist nicht erreichbar oder lehnt die Verbindung ab"
     if isinstance(exc, (requests.exceptions.Timeout, urllib3.exceptions.TimeoutError)):
         return None
-    seen: set[int] = set()
-    stack: list[BaseException | None] = [exc]
-    while stack:  # the cause sits a few levels down: ConnectionError → MaxRetryError → NewConnectionError → OSError
-        current = stack.pop()
-        if current is None or id(current) in seen:
-            continue
-        seen.add(id(current))
+    for current in exception_chain(exc):
         if isinstance(current, (urllib3.exceptions.NameResolutionError, socket.gaierror)):
             return "der Name des Servers lässt sich nicht auflösen"
         if isinstance(current, urllib3.exceptions.ProxyError):
@@ -89,8 +92,6 @@ def unreachable_reason(exc: BaseException) -> str | None:
         timeout = isinstance(current, (socket.timeout, urllib3.exceptions.ConnectTimeoutError))
         if timeout and not isinstance(current, urllib3.exceptions.NewConnectionError):
             return None
-        stack += [getattr(current, "reason", None), current.__cause__, current.__context__,
-                  *(a for a in current.args if isinstance(a, BaseException))]  # fmt: skip
     return None
 
 
@@ -131,7 +132,7 @@ class HttpClient:
         self.service = service
         self.reporter = reporter or Reporter()
         self.min_wait_on_429_s = min_wait_on_429_s
-        self.session = requests.Session()
+        self.session = trusting_session(settings.ca_file)
         self.session.headers["User-Agent"] = settings.user_agent
 
     def close(self) -> None:
@@ -159,10 +160,14 @@ class HttpClient:
             "HTTPS_PROXY gesetzt sein (siehe README, „Betrieb im Kreis“); `xregion doctor` prüft jede Quelle.",
         )
 
+    def _untrusted(self, url: str, reason: str) -> HostUnreachable:
+        return HostUnreachable(f"{self.service} ist nicht sicher erreichbar ({_host(url)}: {reason}).",
+                               f"{CA_HINT} Bis dahin bleiben die zuletzt geladenen Daten in Gebrauch.")  # fmt: skip
+
     def _with_retries(self, url: str, attempt_fn, *args: object, **kwargs: object):
-        known = UNREACHABLE.reason(_host(url))
+        known = UNREACHABLE.error(_host(url))
         if known:  # an earlier request of this run found the host unreachable: no second wait
-            raise self._unreachable(url, known)
+            raise HostUnreachable(known.message, known.hint)
         self._deadline = time.monotonic() + self.settings.total_timeout_s
         retrying = Retrying(
             stop=stop_after_attempt(max(1, self.settings.retries)) | stop_after_delay(self.settings.total_timeout_s),
@@ -232,18 +237,24 @@ class HttpClient:
             if "Read timed out" in str(exc):
                 raise _Retryable("keine Antwort innerhalb der Wartezeit") from None
             self._raise_if_unreachable(url, exc)
-            raise _Retryable("Verbindung fehlgeschlagen") from None
+            raise _Retryable(_connection_failure(exc)) from None
         except requests.exceptions.ChunkedEncodingError:
             raise _Retryable("Übertragung abgebrochen") from None
 
     def _raise_if_unreachable(self, url: str, exc: BaseException) -> None:
+        untrusted = certificate_problem(exc)
+        if untrusted:
+            error = self._untrusted(url, untrusted)
+            UNREACHABLE.mark(_host(url), error)
+            raise error from None
         reason = unreachable_reason(exc)
         proxy = proxy_for(url)
         if reason and proxy and "Proxy" in reason:
             reason = reason.replace("der Proxy", f"der Proxy {proxy}")
         if reason:
-            UNREACHABLE.mark(_host(url), reason)
-            raise self._unreachable(url, reason) from None
+            error = self._unreachable(url, reason)
+            UNREACHABLE.mark(_host(url), error)
+            raise error from None
 
     def download(self, url: str, target: Path, label: str = "") -> Path:
         """Stream a large file to disk (never whole into memory), with the same retries."""
@@ -275,7 +286,7 @@ class HttpClient:
             raise _Retryable("keine Antwort innerhalb der Wartezeit") from None
         except requests.exceptions.ConnectionError as exc:
             self._raise_if_unreachable(url, exc)
-            raise _Retryable("Verbindung fehlgeschlagen") from None
+            raise _Retryable(_connection_failure(exc)) from None
         except requests.exceptions.ChunkedEncodingError:
             raise _Retryable("Übertragung abgebrochen") from None
         tmp.replace(target)
@@ -294,6 +305,13 @@ class HttpClient:
         if total_n is not None and not resp.headers.get("Content-Encoding") and len(body) < total_n:
             raise _Retryable(f"Übertragung unvollständig ({len(body)} von {total_n} Bytes)")
         return body
+
+
+def _connection_failure(exc: BaseException) -> str:
+    tls = next((e for e in exception_chain(exc) if isinstance(e, ssl.SSLError)), None)
+    if tls is not None:  # e.g. WRONG_VERSION_NUMBER: https:// to a server that speaks plain HTTP
+        return f"die verschlüsselte Verbindung kommt nicht zustande ({tls.reason or tls})"
+    return "Verbindung fehlgeschlagen"
 
 
 def _seconds(value: str | None) -> float:

@@ -10,9 +10,11 @@ import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from pathlib import Path
 
 from pipelines.config import MailSettings
 from pipelines.errors import XRegionError
+from pipelines.tls import CA_HINT, trust_context
 
 
 class MailError(XRegionError):
@@ -50,16 +52,21 @@ def compose(settings: MailSettings, to: list[str], subject: str, body: str, atta
     return message
 
 
-def send(settings: MailSettings, message: EmailMessage) -> None:
+def send(settings: MailSettings, message: EmailMessage, ca_file: Path | None = None) -> None:
+    """`ca_file`: the Kreis' CA beside the system's and certifi's (`[http] ca_file`, pipelines/tls.py)."""
     if not settings.host:
         raise MailError("Kein Mailserver konfiguriert.", "In xregion.toml unter [mail] host = … eintragen (oder XREGION_MAIL_HOST).")
     where = f"{settings.host}:{settings.port}"
     implicit_tls = settings.port == 465 and not settings.starttls
+    context = trust_context(ca_file) if implicit_tls or settings.starttls else None
     try:
-        cls = smtplib.SMTP_SSL if implicit_tls else smtplib.SMTP
-        with cls(settings.host, settings.port, timeout=settings.timeout_s) as smtp:
+        if implicit_tls:
+            smtp = smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout_s, context=context)
+        else:
+            smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout_s)
+        with smtp:
             if settings.starttls and not implicit_tls:
-                smtp.starttls(context=ssl.create_default_context())
+                smtp.starttls(context=context)
             if settings.user:
                 password = settings.password.get_secret_value() if settings.password else ""
                 smtp.login(settings.user, password)
@@ -79,6 +86,13 @@ def send(settings: MailSettings, message: EmailMessage) -> None:
     except smtplib.SMTPException as exc:
         raise MailError(f"Der Mailserver {where} hat die Nachricht abgewiesen ({_reply(exc)}).",
                         "Die Antwort des Servers oben nennt den Grund; sonst die Mail-Administration fragen.") from None  # fmt: skip
+    except ssl.SSLCertVerificationError as exc:
+        raise MailError(f"Der Mailserver {where} weist sich mit einem Zertifikat aus, das nicht anerkannt wird "
+                        f"({exc.verify_message or exc.reason}).", CA_HINT) from None  # fmt: skip
+    except ssl.SSLError as exc:
+        raise MailError(f"Die verschlüsselte Verbindung zum Mailserver {where} kommt nicht zustande ({exc.reason or exc}).",
+                        "Port und Verschlüsselung prüfen: 587 mit starttls = true, 465 mit starttls = false "
+                        "(TLS von Anfang an).") from None  # fmt: skip
     except (OSError, socket.timeout) as exc:
         raise MailError(f"Der Mailserver {where} ist nicht erreichbar ({exc.strerror or exc}).",
                         "[mail] host und port prüfen, und ob der Server vom Kreisnetz aus erreichbar ist.") from None  # fmt: skip

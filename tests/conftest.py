@@ -37,6 +37,15 @@ def fake_server():
 
 
 @pytest.fixture
+def no_proxy_env(monkeypatch):
+    """No proxy and no CA bundle of the machine the tests run on: requests would take them."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "all_proxy", "no_proxy",
+                 "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):  # fmt: skip
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+@pytest.fixture
 def env(tmp_path: Path, fake_server: FakeServer) -> dict[str, str]:
     """Environment for a project installation in tmp_path whose sources are the fake server."""
     return {

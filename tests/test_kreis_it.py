@@ -8,22 +8,25 @@ import email
 import io
 import re
 import shlex
+import ssl
 import tarfile
 import threading
 import urllib.request
 from datetime import date, timedelta
 from email import policy
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+import trustme
 import typer
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from dashboard import reports
-from pipelines import PROJECT_ROOT, backup
+from pipelines import PROJECT_ROOT, backup, mail
 from pipelines.cli import app
-from pipelines.config import load_settings
+from pipelines.config import MailSettings, load_settings
 from pipelines.register.store import Change, RegisterStore
 from tests.support.st_client import free_port, served
 from tests.test_cli import xregion
@@ -37,9 +40,11 @@ DEPLOY = PROJECT_ROOT / "deploy"
 class _Inbox:
     def __init__(self) -> None:
         self.messages: list[tuple[str, list[str], bytes]] = []
+        self.encrypted: list[bool] = []  # per message: did it come after STARTTLS
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
         self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        self.encrypted.append(session.ssl is not None)
         return "250 OK"
 
 
@@ -56,6 +61,32 @@ def smtp():
     controller.start()
     yield controller, inbox
     controller.stop()
+
+
+@pytest.fixture(scope="module")
+def kreis_ca() -> trustme.CA:
+    return trustme.CA(organization_name="Kreis Testhausen IT")
+
+
+@pytest.fixture
+def smtp_starttls(kreis_ca):
+    """The shipped default: port 587 style, STARTTLS required before anything else, login only
+    over TLS, certificate of the Kreis' own CA."""
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    kreis_ca.issue_cert("127.0.0.1").configure_cert(tls)
+    inbox = _Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port(), authenticator=_authenticator,
+                            tls_context=tls, require_starttls=True, auth_require_tls=True)  # fmt: skip
+    controller.start()
+    yield controller, inbox
+    controller.stop()
+
+
+@pytest.fixture
+def ca_file(kreis_ca, tmp_path) -> Path:
+    path = tmp_path / "kreis-ca.pem"
+    kreis_ca.cert_pem.write_to_path(str(path))
+    return path
 
 
 @pytest.fixture
@@ -111,6 +142,48 @@ def test_an_unreachable_mail_server_is_a_clear_message(saved_report, tmp_path):
     done = xregion(env, "export", "--report", "wochenbericht", "--out", str(tmp_path / "out"), "--mail", "a@kreis.example")
     assert done.returncode == 2
     assert re.search(r"Der Mailserver 127\.0\.0\.1:\d+ ist nicht erreichbar", done.stderr), done.stderr
+
+
+def test_the_report_goes_out_over_starttls_to_a_server_with_a_kreis_certificate(saved_report, smtp_starttls, ca_file, tmp_path):
+    controller, inbox = smtp_starttls
+    env = {**mail_env(saved_report, controller.port), "XREGION_CA_FILE": str(ca_file)}  # starttls: the default
+    done = xregion(env, "export", "--report", "wochenbericht", "--out", str(tmp_path / "out"), "--mail", "a@kreis.example")
+    assert done.returncode == 0, done.stderr
+    assert len(inbox.messages) == 1 and inbox.encrypted == [True]
+
+
+def _starttls_settings(port: int, **changes) -> MailSettings:
+    fields = {"host": "127.0.0.1", "sender": "sr@kreis.example", "user": "smart-region", "password": "richtig",
+              "timeout_s": 5, **changes}  # fmt: skip
+    return MailSettings(port=port, **fields)
+
+
+def _message() -> EmailMessage:
+    return mail.compose(_starttls_settings(0), ["a@kreis.example"], "Test", "Text", [])
+
+
+def test_without_the_kreis_ca_the_mail_server_certificate_is_a_clear_message(smtp_starttls):
+    controller, inbox = smtp_starttls
+    with pytest.raises(mail.MailError) as caught:
+        mail.send(_starttls_settings(controller.port), _message())
+    assert re.match(r"Der Mailserver 127\.0\.0\.1:\d+ weist sich mit einem Zertifikat aus, das nicht anerkannt wird "
+                    r"\(.*(self-signed|local issuer).*\)\.", caught.value.message), caught.value.message  # fmt: skip
+    assert "XREGION_CA_FILE" in caught.value.hint and inbox.messages == []
+
+
+def test_a_certificate_for_another_name_is_refused_by_the_mail_too(kreis_ca, ca_file, smtp_starttls):
+    controller, inbox = smtp_starttls
+    with pytest.raises(mail.MailError) as caught:  # the certificate names 127.0.0.1, not localhost
+        mail.send(_starttls_settings(controller.port, host="localhost"), _message(), ca_file=ca_file)
+    assert "nicht anerkannt" in caught.value.message and "mismatch" in caught.value.message, caught.value.message
+
+
+def test_starttls_against_a_server_without_tls_is_a_clear_message(smtp):
+    controller, inbox = smtp
+    with pytest.raises(mail.MailError) as caught:
+        mail.send(_starttls_settings(controller.port), _message())
+    assert "kann das Verlangte nicht" in caught.value.message and "starttls = false" in caught.value.hint
+    assert inbox.messages == []
 
 
 def test_a_wrong_address_is_refused_before_anything_is_rendered(saved_report, tmp_path):

@@ -4,13 +4,13 @@ exit codes for schedulers, `status --json` for monitoring."""
 from __future__ import annotations
 
 import json
-import shutil
 import ssl
 import subprocess
 import sys
 import time
 
 import pytest
+import trustme
 
 from pipelines import PROJECT_ROOT
 from pipelines.cli import EXIT_NOTHING, EXIT_OK, EXIT_PARTIAL, refresh_exit_code
@@ -27,13 +27,6 @@ from tests.support.proxy import ForwardProxy
 from tests.support.st_client import free_port
 
 TABLE_PATH = "/downloader/00/tables/12411-15i_00.csv"
-
-
-@pytest.fixture
-def no_proxy_env(monkeypatch):
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "all_proxy", "no_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    return monkeypatch
 
 
 def refusing_env(tmp_path) -> dict[str, str]:
@@ -141,26 +134,23 @@ def test_a_refusing_proxy_ends_the_refresh_at_once_and_names_the_proxy(settings,
     assert all(f"der Proxy {dead_proxy} ist nicht erreichbar" in m for m in result.failed.values())
 
 
-@pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl fehlt: ohne Zertifikat kein HTTPS-Testserver")
-def test_https_goes_through_the_proxy_as_a_connect_tunnel(settings, tmp_path, no_proxy_env):
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-                   check=True, capture_output=True)  # fmt: skip
-    server = FakeServer()
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
-    server._server.socket = context.wrap_socket(server._server.socket, server_side=True)
+@pytest.mark.parametrize("trusted_by", ["XREGION_CA_FILE", "REQUESTS_CA_BUNDLE"])
+def test_https_goes_through_the_proxy_as_a_connect_tunnel(settings, tmp_path, no_proxy_env, trusted_by):
+    ca = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    server = FakeServer(tls=context).start()
     server.route("GET", "/tabelle", Reply(200, b"sicher"))
-    server.start()
     try:
-        url = server.url.replace("http://", "https://") + "/tabelle"
         with ForwardProxy() as proxy:
             no_proxy_env.setenv("HTTPS_PROXY", proxy.url)
-            no_proxy_env.setenv("REQUESTS_CA_BUNDLE", str(cert))
+            if trusted_by == "REQUESTS_CA_BUNDLE":  # requests' own setting still works beside ours
+                no_proxy_env.setenv("REQUESTS_CA_BUNDLE", str(tmp_path / "ca.pem"))
+            else:
+                settings.http.ca_file = tmp_path / "ca.pem"
             with HttpClient(settings.http, "Der Testdienst") as client:
-                assert client.get(url).body == b"sicher"
-        host = server.url.removeprefix("http://")
-        assert proxy.seen == [("CONNECT", host)]
+                assert client.get(f"{server.url}/tabelle").body == b"sicher"
+        assert proxy.seen == [("CONNECT", server.url.removeprefix("https://"))]
     finally:
         server.stop()

@@ -1,8 +1,10 @@
 """A small local HTTP server that answers like the real services: scripted replies per route,
-including HTTP errors, slow answers and broken bodies. Threaded, 127.0.0.1, random port."""
+including HTTP errors, slow answers and broken bodies. Threaded, 127.0.0.1, random port; with a
+server TLS context it speaks HTTPS (certificates from trustme in the tests)."""
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -34,7 +36,8 @@ class Recorded:
 
 
 class FakeServer:
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
+        self._tls = tls
         self._routes: dict[tuple[str, str], list[Reply]] = {}
         self.requests: list[Recorded] = []
         self._lock = threading.Lock()
@@ -75,13 +78,15 @@ class FakeServer:
             do_GET = do_POST = _handle
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        if tls is not None:  # the handshake runs on accept; a client that refuses it never reaches a handler
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"{'https' if self._tls else 'http'}://{host}:{port}"
 
     def route(self, method: str, path: str, *replies: Reply | Callable[[Recorded], Reply]) -> None:
         """Answer `method path` with `replies` in turn; the last one repeats. A reply may be a
