@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import trustme
 
 from pipelines.config import load_settings
 from tests.support.fake_server import FakeServer
@@ -34,6 +35,20 @@ def fake_server():
     server = FakeServer().start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def kreis_ca() -> trustme.CA:
+    """The Kreis' own certificate authority (signs its servers, and what a proxy breaking HTTPS open re-signs)."""
+    return trustme.CA(organization_name="Kreis Testhausen IT")
+
+
+@pytest.fixture
+def ca_file(kreis_ca, tmp_path) -> Path:
+    """The Kreis CA as Kreis IT hands it out: a PEM file."""
+    path = tmp_path / "kreis-ca.pem"
+    kreis_ca.cert_pem.write_to_path(str(path))
+    return path
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import email
 import io
 import re
 import shlex
-import ssl
 import tarfile
 import threading
 import urllib.request
@@ -18,7 +17,6 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-import trustme
 import typer
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
@@ -28,6 +26,7 @@ from pipelines import PROJECT_ROOT, backup, mail
 from pipelines.cli import app
 from pipelines.config import MailSettings, load_settings
 from pipelines.register.store import Change, RegisterStore
+from tests.support.certificates import server_context
 from tests.support.st_client import free_port, served
 from tests.test_cli import xregion
 
@@ -63,30 +62,16 @@ def smtp():
     controller.stop()
 
 
-@pytest.fixture(scope="module")
-def kreis_ca() -> trustme.CA:
-    return trustme.CA(organization_name="Kreis Testhausen IT")
-
-
 @pytest.fixture
 def smtp_starttls(kreis_ca):
     """The shipped default: port 587 style, STARTTLS required before anything else, login only
     over TLS, certificate of the Kreis' own CA."""
-    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    kreis_ca.issue_cert("127.0.0.1").configure_cert(tls)
     inbox = _Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=free_port(), authenticator=_authenticator,
-                            tls_context=tls, require_starttls=True, auth_require_tls=True)  # fmt: skip
+                            tls_context=server_context(kreis_ca, "127.0.0.1"), require_starttls=True, auth_require_tls=True)  # fmt: skip
     controller.start()
     yield controller, inbox
     controller.stop()
-
-
-@pytest.fixture
-def ca_file(kreis_ca, tmp_path) -> Path:
-    path = tmp_path / "kreis-ca.pem"
-    kreis_ca.cert_pem.write_to_path(str(path))
-    return path
 
 
 @pytest.fixture

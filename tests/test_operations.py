@@ -4,13 +4,11 @@ exit codes for schedulers, `status --json` for monitoring."""
 from __future__ import annotations
 
 import json
-import ssl
 import subprocess
 import sys
 import time
 
 import pytest
-import trustme
 
 from pipelines import PROJECT_ROOT
 from pipelines.cli import EXIT_NOTHING, EXIT_OK, EXIT_PARTIAL, refresh_exit_code
@@ -20,6 +18,7 @@ from pipelines.http import UNREACHABLE, HttpClient
 from pipelines.refresh import RefreshResult, refresh
 from pipelines.sources import itnrw
 from tests.support import itnrw_tables
+from tests.support.certificates import server_context
 from tests.support.extra_source import make_source
 from tests.support.fake_server import FakeServer, Reply
 from tests.support.installation import installation_env
@@ -135,20 +134,16 @@ def test_a_refusing_proxy_ends_the_refresh_at_once_and_names_the_proxy(settings,
 
 
 @pytest.mark.parametrize("trusted_by", ["XREGION_CA_FILE", "REQUESTS_CA_BUNDLE"])
-def test_https_goes_through_the_proxy_as_a_connect_tunnel(settings, tmp_path, no_proxy_env, trusted_by):
-    ca = trustme.CA()
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1").configure_cert(context)
-    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
-    server = FakeServer(tls=context).start()
+def test_https_goes_through_the_proxy_as_a_connect_tunnel(settings, kreis_ca, ca_file, no_proxy_env, trusted_by):
+    server = FakeServer(tls=server_context(kreis_ca, "127.0.0.1")).start()
     server.route("GET", "/tabelle", Reply(200, b"sicher"))
     try:
         with ForwardProxy() as proxy:
             no_proxy_env.setenv("HTTPS_PROXY", proxy.url)
             if trusted_by == "REQUESTS_CA_BUNDLE":  # requests' own setting still works beside ours
-                no_proxy_env.setenv("REQUESTS_CA_BUNDLE", str(tmp_path / "ca.pem"))
+                no_proxy_env.setenv("REQUESTS_CA_BUNDLE", str(ca_file))
             else:
-                settings.http.ca_file = tmp_path / "ca.pem"
+                settings.http.ca_file = ca_file
             with HttpClient(settings.http, "Der Testdienst") as client:
                 assert client.get(f"{server.url}/tabelle").body == b"sicher"
         assert proxy.seen == [("CONNECT", server.url.removeprefix("https://"))]

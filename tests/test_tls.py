@@ -4,7 +4,6 @@ missing, wrong or the name does not match. Local HTTPS servers with certificates
 
 from __future__ import annotations
 
-import ssl
 from pathlib import Path
 
 import pytest
@@ -15,18 +14,12 @@ from pipelines.errors import ConfigError, HostUnreachable, SourceError
 from pipelines.http import UNREACHABLE, HttpClient
 from pipelines.progress import CollectingReporter
 from pipelines.tls import ca_certificates, trust_context
+from tests.support.certificates import server_context
 from tests.support.fake_server import FakeServer, Reply
 
 
-@pytest.fixture(scope="module")
-def kreis_ca() -> trustme.CA:
-    return trustme.CA(organization_name="Kreis Testhausen IT")
-
-
 def _https(ca: trustme.CA, *names: str) -> FakeServer:
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert(*names).configure_cert(context)
-    server = FakeServer(tls=context).start()
+    server = FakeServer(tls=server_context(ca, *names)).start()
     server.route("GET", "/tabelle", Reply(200, b"Inhalt;1,5\n", {"Content-Type": "text/csv"}))
     return server
 
@@ -36,13 +29,6 @@ def https_server(kreis_ca):
     server = _https(kreis_ca, "127.0.0.1")
     yield server
     server.stop()
-
-
-@pytest.fixture
-def ca_file(kreis_ca, tmp_path) -> Path:
-    path = tmp_path / "kreis-ca.pem"
-    kreis_ca.cert_pem.write_to_path(str(path))
-    return path
 
 
 def test_a_source_signed_by_the_kreis_ca_is_refused_at_once_without_the_ca_file_and_the_host_remembered(
