@@ -39,11 +39,11 @@ DEPLOY = PROJECT_ROOT / "deploy"
 class _Inbox:
     def __init__(self) -> None:
         self.messages: list[tuple[str, list[str], bytes]] = []
-        self.encrypted: list[bool] = []  # per message: did it come after STARTTLS
+        self.encrypted: list[bool] = []  # per message: did it come over TLS (after STARTTLS or from the start)
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
         self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
-        self.encrypted.append(session.ssl is not None)
+        self.encrypted.append(session.ssl is not None or server.transport.get_extra_info("ssl_object") is not None)
         return "250 OK"
 
 
@@ -102,6 +102,7 @@ def test_a_report_goes_out_by_mail_with_both_files_and_the_stand_of_each_source(
     assert done.returncode == 0, done.stderr
     assert "gesendet an kreistagsbuero@kreis.example, sr@kreis.example" in done.stderr
     (sender, recipients, content), = inbox.messages
+    assert inbox.encrypted == [False]  # starttls = false: plain SMTP, as configured
     assert sender == "sr@kreis.example" and recipients == ["kreistagsbuero@kreis.example", "sr@kreis.example"]
     message = email.message_from_bytes(content, policy=policy.default)
     assert message["Subject"].startswith("Wochenbericht – Kreis Höxter – ")
@@ -161,6 +162,25 @@ def test_a_certificate_for_another_name_is_refused_by_the_mail_too(kreis_ca, ca_
     with pytest.raises(mail.MailError) as caught:  # the certificate names 127.0.0.1, not localhost
         mail.send(_starttls_settings(controller.port, host="localhost"), _message(), ca_file=ca_file)
     assert "nicht anerkannt" in caught.value.message and "mismatch" in caught.value.message, caught.value.message
+
+
+def test_port_465_speaks_tls_from_the_first_byte_with_the_kreis_certificate(kreis_ca, ca_file):
+    inbox = _Inbox()
+    # aiosmtpd offers AUTH "over TLS" only after STARTTLS; here the whole session is TLS
+    controller = Controller(inbox, hostname="127.0.0.1", port=465, authenticator=_authenticator,
+                            ssl_context=server_context(kreis_ca, "127.0.0.1"), auth_require_tls=False)  # fmt: skip
+    try:
+        controller.start()
+    except (OSError, RuntimeError) as exc:  # no root, or 465 taken on this machine
+        pytest.skip(f"Port 465 lässt sich hier nicht öffnen ({exc}): der Weg mit TLS von Anfang an bleibt ungeprüft")
+    try:
+        with pytest.raises(mail.MailError) as caught:  # without the Kreis CA: the same clear message
+            mail.send(_starttls_settings(465, starttls=False), _message())
+        assert "mit einem Zertifikat aus, das nicht anerkannt wird" in caught.value.message
+        mail.send(_starttls_settings(465, starttls=False), _message(), ca_file=ca_file)
+        assert len(inbox.messages) == 1 and inbox.encrypted == [True]
+    finally:
+        controller.stop()
 
 
 def test_starttls_against_a_server_without_tls_is_a_clear_message(smtp):
