@@ -311,9 +311,9 @@ def restore(archive: Path = typer.Argument(..., help="Archiv von `xregion backup
 
 @app.command()
 def doctor(
-    offline: bool = typer.Option(False, "--offline", help="Die Quellen nicht anfragen."),
+    offline: bool = typer.Option(False, "--offline", help="Weder die Quellen noch den Mailserver anfragen."),
 ) -> None:
-    """Prüft Konfiguration, Erreichbarkeit der Quellen (mit Proxy), Verzeichnisse, Speicherplatz, Erweiterung, Anmeldung, Sicherung, Aktualisierung."""
+    """Prüft Konfiguration, Zertifikate, Erreichbarkeit der Quellen (mit Proxy), Mailserver, Verzeichnisse, Speicherplatz, Erweiterung, Anmeldung, Sicherung, Aktualisierung."""
     from pipelines.doctor import run
 
     checks = run(reach_sources=not offline)

@@ -79,6 +79,23 @@ def check_ca_file(ca_file: Path | None) -> Check:
     return Check("Zertifikate", True, f"System, certifi und {ca_file} ({count} Zertifikat{'e' if count != 1 else ''})")
 
 
+def check_mail(settings: Settings) -> Check:
+    """Connect, encrypt and sign in as the weekly report would, and send nothing."""
+    from pipelines.mail import MailError, connected, encryption
+
+    mail = settings.mail
+    if not mail.host:
+        return Check("Mailserver", True, "nicht eingerichtet (Berichte werden nicht per E-Mail versandt)")
+    started = time.monotonic()
+    try:
+        with connected(mail, settings.http.ca_file):
+            seconds = time.monotonic() - started
+    except MailError as exc:
+        return Check("Mailserver", False, exc.message, exc.hint)
+    signed_in = f", angemeldet als {mail.user}" if mail.user else ", ohne Anmeldung"
+    return Check("Mailserver", True, f"{mail.host}:{mail.port}, {encryption(mail)}{signed_in}, in {fmt_number(seconds, 1)} s")
+
+
 def _writable(directory: Path) -> bool:
     try:
         directory.mkdir(parents=True, exist_ok=True)
@@ -95,6 +112,7 @@ def _nearest_existing(path: Path) -> Path:
 
 
 def run(env: dict[str, str] | None = None, reach_sources: bool = True) -> list[Check]:
+    """`reach_sources`: ask the sources and the mail server (off: `xregion doctor --offline`)."""
     checks: list[Check] = []
     try:
         settings = load_settings(env=env)
@@ -122,6 +140,8 @@ def run(env: dict[str, str] | None = None, reach_sources: bool = True) -> list[C
     checks.append(_spatial())
     checks.append(Check("Anmeldung", True, "OIDC eingerichtet" if auth_configured()
                         else "lokaler Modus (nur auf 127.0.0.1, eine Person, darf bearbeiten)"))  # fmt: skip
+    if reach_sources:
+        checks.append(check_mail(settings))
     checks.append(_backup(settings))
     checks.append(_refresh(settings))
     return checks

@@ -5,6 +5,8 @@ what to check; nothing is retried (a scheduler runs the job again next week)."""
 from __future__ import annotations
 
 import smtplib
+from collections.abc import Iterator
+from contextlib import contextmanager
 import socket
 import ssl
 from dataclasses import dataclass
@@ -54,6 +56,20 @@ def compose(settings: MailSettings, to: list[str], subject: str, body: str, atta
 
 def send(settings: MailSettings, message: EmailMessage, ca_file: Path | None = None) -> None:
     """`ca_file`: the Kreis' CA beside the system's and certifi's (`[http] ca_file`, pipelines/tls.py)."""
+    with connected(settings, ca_file) as smtp:
+        smtp.send_message(message)
+
+
+def encryption(settings: MailSettings) -> str:
+    if settings.port == 465 and not settings.starttls:
+        return "TLS von Anfang an"
+    return "STARTTLS" if settings.starttls else "ohne Verschlüsselung"
+
+
+@contextmanager
+def connected(settings: MailSettings, ca_file: Path | None = None) -> Iterator[smtplib.SMTP]:
+    """A session with the Kreis' server, encrypted and signed in as configured; every failure in
+    it (also of what the caller does inside) becomes one German MailError."""
     if not settings.host:
         raise MailError("Kein Mailserver konfiguriert.", "In xregion.toml unter [mail] host = … eintragen (oder XREGION_MAIL_HOST).")
     where = f"{settings.host}:{settings.port}"
@@ -70,7 +86,7 @@ def send(settings: MailSettings, message: EmailMessage, ca_file: Path | None = N
             if settings.user:
                 password = settings.password.get_secret_value() if settings.password else ""
                 smtp.login(settings.user, password)
-            smtp.send_message(message)
+            yield smtp
     except smtplib.SMTPAuthenticationError as exc:
         raise MailError(f"Der Mailserver {where} lehnt die Anmeldung von „{settings.user}“ ab ({_reply(exc)}).",
                         "Benutzer und Passwort prüfen (XREGION_MAIL_USER, XREGION_MAIL_PASSWORD).") from None  # fmt: skip

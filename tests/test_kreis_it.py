@@ -373,6 +373,23 @@ def test_doctor_names_each_problem_with_a_hint(env, fake_server, tmp_path):
     assert re.search(r"\d+ von \d+ Prüfungen in Ordnung", done.stdout)
 
 
+def test_doctor_signs_in_at_the_mail_server_as_the_weekly_report_would_and_sends_nothing(env, smtp_starttls, ca_file):
+    from pipelines import doctor
+
+    controller, inbox = smtp_starttls
+    mail = mail_env(env, controller.port)
+    by_name = lambda extra: {c.name: c for c in doctor.run(env={**mail, **extra})}  # noqa: E731
+    good = by_name({"XREGION_CA_FILE": str(ca_file)})["Mailserver"]
+    assert good.ok and re.fullmatch(r"127\.0\.0\.1:\d+, STARTTLS, angemeldet als smart-region, in \d+,\d s", good.detail)
+    untrusted = by_name({})["Mailserver"]
+    assert not untrusted.ok and "Zertifikat" in untrusted.detail and "XREGION_CA_FILE" in untrusted.hint
+    refused = by_name({"XREGION_CA_FILE": str(ca_file), "XREGION_MAIL_PASSWORD": "falsch"})["Mailserver"]
+    assert not refused.ok and "lehnt die Anmeldung von „smart-region“ ab" in refused.detail
+    assert inbox.messages == []
+    assert {c.name: c for c in doctor.run(env=env)}["Mailserver"].detail.startswith("nicht eingerichtet")
+    assert "Mailserver" not in {c.name for c in doctor.run(env=mail, reach_sources=False)}  # --offline asks no server
+
+
 def test_doctor_reports_an_invalid_configuration(env):
     done = xregion({**env, "XREGION_REGION": "99999"}, "doctor", "--offline")
     assert done.returncode == 1 and done.stdout.startswith("✗ Konfiguration:") and "kein Kreisschlüssel in NRW" in done.stdout
