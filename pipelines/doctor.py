@@ -81,7 +81,7 @@ def check_ca_file(ca_file: Path | None) -> Check:
 
 def check_mail(settings: Settings) -> Check:
     """Connect, encrypt and sign in as the weekly report would, and send nothing."""
-    from pipelines.mail import MailError, connected, encryption
+    from pipelines.mail import connected, encryption
 
     mail = settings.mail
     if not mail.host:
@@ -90,7 +90,7 @@ def check_mail(settings: Settings) -> Check:
     try:
         with connected(mail, settings.http.ca_file):
             seconds = time.monotonic() - started
-    except MailError as exc:
+    except XRegionError as exc:  # MailError, or the CA file unreadable (its own line says so too)
         return Check("Mailserver", False, exc.message, exc.hint)
     signed_in = f", angemeldet als {mail.user}" if mail.user else ", ohne Anmeldung"
     return Check("Mailserver", True, f"{mail.host}:{mail.port}, {encryption(mail)}{signed_in}, in {fmt_number(seconds, 1)} s")

@@ -48,7 +48,7 @@ def ca_certificates(path: Path) -> tuple[str, ...]:
         raise ConfigError(f"Die CA-Datei {path} enthält kein Zertifikat im PEM-Format (-----BEGIN CERTIFICATE-----).",
                           "Eine .cer/.der-Datei vorher umwandeln: openssl x509 -inform der -in ca.cer -out ca.pem")  # fmt: skip
     try:
-        ssl.create_default_context().load_verify_locations(cadata="\n".join(pems))
+        ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_verify_locations(cadata="\n".join(pems))  # an empty store: only parses
     except ssl.SSLError as exc:
         raise ConfigError(f"Die CA-Datei {path} enthält ein unlesbares Zertifikat ({exc.reason or exc}).", CA_HINT) from None
     return pems

@@ -385,6 +385,8 @@ def test_doctor_signs_in_at_the_mail_server_as_the_weekly_report_would_and_sends
     assert not untrusted.ok and "Zertifikat" in untrusted.detail and "XREGION_CA_FILE" in untrusted.hint
     refused = by_name({"XREGION_CA_FILE": str(ca_file), "XREGION_MAIL_PASSWORD": "falsch"})["Mailserver"]
     assert not refused.ok and "lehnt die Anmeldung von „smart-region“ ab" in refused.detail
+    missing_ca = by_name({"XREGION_CA_FILE": str(ca_file.with_name("fehlt.pem"))})["Mailserver"]
+    assert not missing_ca.ok and "fehlt.pem" in missing_ca.detail  # no crash: the line names the file
     assert inbox.messages == []
     assert {c.name: c for c in doctor.run(env=env)}["Mailserver"].detail.startswith("nicht eingerichtet")
     assert "Mailserver" not in {c.name for c in doctor.run(env=mail, reach_sources=False)}  # --offline asks no server
