@@ -9,6 +9,8 @@ The same functions serve the page's scenarios (a point added or taken away) per 
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import polars as pl
 from scipy.spatial import cKDTree
@@ -18,13 +20,15 @@ from pipelines.frames import execute_with
 LIMIT_M = 10_000.0  # searched up to 10 km; further: no supply in reach at all
 
 
-def nearest(cells_xy: np.ndarray, points_xy: np.ndarray, limit_m: float = LIMIT_M) -> tuple[np.ndarray, np.ndarray]:
+def nearest(
+    cells_xy: np.ndarray, points_xy: np.ndarray, limit_m: float = LIMIT_M, workers: int = -1
+) -> tuple[np.ndarray, np.ndarray]:
     """(distance, index of the nearest point) per cell; distance NaN and index -1 where no point
     lies within `limit_m`."""
     n = len(cells_xy)
     if not len(points_xy) or not n:
         return np.full(n, np.nan), np.full(n, -1, dtype=np.int64)
-    distance, index = cKDTree(points_xy).query(cells_xy, k=1, distance_upper_bound=limit_m, workers=-1)
+    distance, index = cKDTree(points_xy).query(cells_xy, k=1, distance_upper_bound=limit_m, workers=workers)
     missing = ~np.isfinite(distance)
     distance = distance.astype(np.float64)
     distance[missing] = np.nan
@@ -36,27 +40,22 @@ def nearest(cells_xy: np.ndarray, points_xy: np.ndarray, limit_m: float = LIMIT_
 def build_nearest_supply(con) -> None:
     """Create `staging.nearest_supply` from the raw grid and `marts.supply_points`.
 
-    For a Kreis the search itself takes milliseconds, so the frames in and out are what costs:
-    only the coordinates leave DuckDB (as numpy), the point ids go back as a dictionary over the
-    points, the cell ids never leave (the result is joined to the grid by position), and the
-    full-range search runs only for cells whose nearest point is not full range already (for
-    those the answer is the same point)."""
+    For a Kreis the searches take milliseconds, so the frames in and out are what costs: only
+    the coordinates leave DuckDB (as numpy), the point ids go back as a dictionary over the
+    points, the cell ids never leave (the result is joined to the grid by position). The two
+    searches (any point, full range) run at the same time, one per core: the query releases the
+    GIL, and two single-threaded queries side by side cost less than two parallel ones in turn."""
     import pyarrow as pa
 
     cells = con.execute("SELECT x, y FROM raw.zensus_cells").fetchnumpy()
-    points = con.execute(
-        "SELECT point_id, x, y, coalesce(full_range, false) AS full_range FROM marts.supply_points ORDER BY point_id"
-    ).fetchnumpy()
+    points = con.execute("SELECT point_id, x, y, coalesce(full_range, false) AS full_range FROM marts.supply_points").fetchnumpy()
     cells_xy = np.column_stack([_floats(cells["x"]), _floats(cells["y"])])
     xy = np.column_stack([_floats(points["x"]), _floats(points["y"])])
-    full = np.asarray(points["full_range"], dtype=bool)
-    any_d, any_i = nearest(cells_xy, xy)
-    full_d, full_i = any_d.copy(), any_i.copy()
-    search = ((any_i < 0) | ~full[np.maximum(any_i, 0)]) if len(full) else np.ones(len(any_i), dtype=bool)
-    full_points = np.flatnonzero(full)
-    found_d, found_i = nearest(cells_xy[search], xy[full_points])
-    full_d[search] = found_d
-    full_i[search] = np.where(found_i >= 0, full_points[np.maximum(found_i, 0)] if len(full_points) else -1, -1)
+    full_points = np.flatnonzero(np.asarray(points["full_range"], dtype=bool))
+    with ThreadPoolExecutor(2) as pool:
+        searches = [pool.submit(nearest, cells_xy, candidates, workers=1) for candidates in (xy, xy[full_points])]
+        (any_d, any_i), (full_d, found_i) = (search.result() for search in searches)
+    full_i = np.where(found_i >= 0, full_points[np.maximum(found_i, 0)], -1) if len(full_points) else found_i
     ids = pa.array(np.asarray(points["point_id"], dtype=object), pa.string())
 
     def point_ids(index: np.ndarray) -> pa.Array:
