@@ -5,6 +5,7 @@ JSON. Started by `bench/pystatis_venv.py`; imports nothing of the project."""
 
 from __future__ import annotations
 
+import gc
 import json
 import statistics
 import sys
@@ -30,6 +31,7 @@ def main(path: str, repeat: int) -> None:
     once()  # warm-up, as on our side
     times = []
     for _ in range(repeat):
+        gc.collect()  # as bench/harness.py does before each of our runs: the same conditions on both sides
         started = time.perf_counter()
         once()
         times.append(time.perf_counter() - started)
