@@ -3,10 +3,13 @@ category against a loop of single-source searches from each point on the same gr
 Kreis-sized synthetic network (~200 000 nodes, 20 000 cells, every category of the build), and
 the whole computation on an NRW-sized one (~3 million nodes, 1,1 million cells, 15 000 points)
 with its peak memory. Every multi-source distance is checked against the loop on the sample
-category. Targets: Kreis all categories ≤ 3 s and ≥ 20× the loop; NRW ≤ 60 s and ≤ 4 GB."""
+category. Targets: Kreis all categories ≤ 3 s and ≥ 20× the loop; NRW ≤ 60 s and ≤ 4 GB. Before
+that, reading a Kreis-sized Overpass answer of the network (every build reads it): ≥ 1,5× the
+former reading that decoded it twice."""
 
 from __future__ import annotations
 
+import json
 import resource
 import time
 
@@ -16,6 +19,7 @@ from scipy.sparse.csgraph import dijkstra
 from bench.harness import Result, runs
 from pipelines import network
 from pipelines.german import fmt_number
+from pipelines.sources import osm, wegenetz
 
 # the categories of a build: six grocery ones, "alle", the four other BBSR services
 CATEGORIES = {"Vollsortiment": 60, "Lebensmittelhandwerk": 120, "Ergänzung": 150, "Dorfladen": 15, "Automat": 25,
@@ -123,5 +127,34 @@ def nrw(repeat: int = 5) -> list[Result]:
     ]  # fmt: skip
 
 
+def overpass_answer(nodes: int, ways: int, seed: int = 11) -> bytes:
+    """An Overpass JSON answer of the network query: `nodes` nodes, `ways` ways of 8 nodes."""
+    rng = np.random.default_rng(seed)
+    lat, lon = 51.6 + rng.random(nodes) * 0.4, 9.0 + rng.random(nodes) * 0.6
+    refs = rng.integers(0, nodes, (ways, 8))
+    highways = ("track", "residential", "footway", "unclassified", "path", "service")
+    elements = [{"type": "node", "id": int(i), "lat": float(lat[i]), "lon": float(lon[i])} for i in range(nodes)]
+    elements += [{"type": "way", "id": 10**8 + w, "nodes": refs[w].tolist(), "tags": {"highway": highways[w % 6]}}
+                 for w in range(ways)]  # fmt: skip
+    doc = {"version": 0.6, "osm3s": {"timestamp_osm_base": "2026-11-30T00:00:00Z"}, "elements": elements}
+    return json.dumps(doc).encode()
+
+
+def parse(repeat: int = 5, nodes: int = 400_000, ways: int = 60_000) -> list[Result]:
+    """Reading a Kreis-sized network answer (every build does it) against the former reading,
+    which decoded the answer twice: once for the refusals, building a row of every element as
+    for the supply points, and once for the ways."""
+    body = overpass_answer(nodes, ways)
+    label = "das Wegenetz"
+    (node_frame, way_frame), _ = wegenetz.read(body, label)  # warm-up
+    if (node_frame.height, way_frame.height) != (nodes, ways):
+        raise AssertionError(f"Wegenetz eingelesen mit {node_frame.height} Knoten und {way_frame.height} Wegen")
+    candidate, span = runs(lambda: wegenetz.read(body, label), repeat)
+    baseline, base_span = runs(lambda: (osm.parse_overpass(body, label), wegenetz.read(body, label)), repeat)
+    return [Result(f"Wegenetz einlesen (Overpass-JSON, {fmt_number(len(body) / 1e6, 0)} MB, {fmt_number(nodes)} Knoten, "
+                   f"{fmt_number(ways)} Wege): einmal dekodiert vs. zweimal", nodes + ways, candidate, baseline, 1.5,
+                   candidate_range=span, baseline_range=base_span)]  # fmt: skip
+
+
 def run(with_nrw: bool = True, repeat: int = 5) -> list[Result]:
-    return kreis(repeat) + scenario(repeat) + (nrw(repeat) if with_nrw else [])
+    return parse(repeat) + kreis(repeat) + scenario(repeat) + (nrw(repeat) if with_nrw else [])

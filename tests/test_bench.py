@@ -132,6 +132,14 @@ def test_network_benchmark_agrees_with_single_source_searches():
     assert line.rows == 500 and line.candidate_s > 0 and line.baseline_s > 0
 
 
+def test_network_reading_benchmark_reads_every_node_and_way():
+    from bench import network
+
+    (line,) = network.parse(repeat=1, nodes=2_000, ways=300)
+    assert line.rows == 2_300 and line.candidate_s > 0 and line.baseline_s > 0
+    assert "2.000 Knoten, 300 Wege" in line.name
+
+
 def test_the_benchmarks_give_the_environment_back(monkeypatch):
     import os
 

@@ -242,3 +242,32 @@ def test_the_coverage_mart_carries_the_walking_figures(river_town):
                            "FROM marts.nahversorgung_coverage WHERE ags = '05762020' AND category_group = 'Vollsortiment' "
                            "AND threshold_m = 1000")  # fmt: skip
     assert got == [(40, 0, 0.0, 0)]  # 300 m across the river, 2 km (27 minutes) on foot
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"<html><body>Dispatcher busy</body></html>", "eine Webseite statt Daten"),
+        (json.dumps({"remark": "runtime error: Query timed out", "elements": []}).encode(), "runtime error"),
+        (b'{"elements": [{"type": "way", "id": 1,', "kein lesbares JSON"),
+        (b"[1, 2, 3]", "JSON ohne Liste „elements“"),
+        (b'{"elements": {"type": "way"}}', "JSON ohne Liste „elements“"),
+    ],
+)
+def test_a_bad_network_answer_is_refused_naming_it(body, message):
+    with pytest.raises(XRegionError, match=message) as refused:
+        wegenetz.read(body, "das Wegenetz")
+    assert "das Wegenetz" in str(refused.value)
+
+
+def test_the_network_answer_is_decoded_once(monkeypatch):
+    # the answer for a Kreis runs to tens of MB: a second decode (once for the refusals, once for
+    # the ways) doubled the parse of every build
+    nodes, ways = river_with_one_bridge(4_000_000.0, 3_000_000.0)
+    body = overpass_network_json(nodes, ways)
+    decoded = []
+    real_loads = json.loads
+    monkeypatch.setattr(json, "loads", lambda text, *a, **k: decoded.append(len(text)) or real_loads(text, *a, **k))
+    (node_frame, way_frame), _ = wegenetz.read(body, "das Wegenetz")
+    assert decoded == [len(body)]
+    assert (node_frame.height, way_frame.height) == (len(nodes), len(ways))

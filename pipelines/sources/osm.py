@@ -73,8 +73,9 @@ def overpass_query(settings: Settings) -> str:
     )
 
 
-def parse_overpass(body: bytes, label: str) -> tuple[list[dict], str | None]:
-    """Elements as rows and the OSM timestamp; an HTML page or a runtime error is refused."""
+def overpass_document(body: bytes, label: str) -> dict:
+    """The decoded Overpass answer; an HTML page, broken JSON or a runtime error is refused. Both
+    OSM sources decode their answer once, through here (the path network runs to many MB)."""
     head = body[:300].lstrip().lower()
     if head.startswith(b"<") or b"<html" in head:
         raise SourceError(f"Overpass hat für {label} eine Webseite statt Daten geliefert.",
@@ -83,8 +84,17 @@ def parse_overpass(body: bytes, label: str) -> tuple[list[dict], str | None]:
         doc = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise SourceError(f"Overpass hat für {label} kein lesbares JSON geliefert.") from None
-    if doc.get("remark") and "error" in doc["remark"].lower():
-        raise SourceError(f"Overpass meldet einen Fehler: {doc['remark'][:200]}.", "Später erneut versuchen.")
+    if not isinstance(doc, dict) or not isinstance(doc.get("elements", []), list):
+        raise SourceError(f"Overpass hat für {label} JSON ohne Liste „elements“ geliefert – keine Overpass-Antwort.",
+                          "Die Abfrage als Overpass-JSON (`[out:json]`) ausführen oder exportieren.")  # fmt: skip
+    if isinstance(doc.get("remark"), str) and "error" in doc["remark"].lower():
+        raise SourceError(f"Overpass meldet für {label} einen Fehler: {doc['remark'][:200]}.", "Später erneut versuchen.")
+    return doc
+
+
+def parse_overpass(body: bytes, label: str) -> tuple[list[dict], str | None]:
+    """Elements as rows and the OSM timestamp; an HTML page or a runtime error is refused."""
+    doc = overpass_document(body, label)
     rows = []
     for element in doc.get("elements", []):
         lat = element.get("lat", element.get("center", {}).get("lat"))

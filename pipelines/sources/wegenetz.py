@@ -23,7 +23,7 @@ from pipelines.http import HttpClient
 from pipelines.progress import Reporter
 from pipelines.rawstore import RawFile, RawStore
 from pipelines.sources import ImportMatch, Source
-from pipelines.sources.osm import LICENCE, parse_overpass, region_bbox
+from pipelines.sources.osm import LICENCE, overpass_document, region_bbox
 
 NAME = "wegenetz"
 ITEM = "wege"
@@ -74,8 +74,7 @@ def is_network(content: bytes) -> bool:
 
 def parse_json(body: bytes, label: str) -> tuple[tuple[pl.DataFrame, pl.DataFrame], str | None]:
     """(nodes, ways, OSM timestamp) of an Overpass JSON answer."""
-    parse_overpass(body, label)  # the same refusals as for the supply points (HTML, runtime error)
-    doc = json.loads(body)
+    doc = overpass_document(body, label)  # the same refusals as for the supply points (HTML, runtime error)
     nodes = [(e["id"], e["lon"], e["lat"]) for e in doc.get("elements", []) if e.get("type") == "node" and "lat" in e]
     ways = [_way(e["id"], e.get("tags", {}), e.get("nodes", [])) for e in doc.get("elements", []) if e.get("type") == "way"]
     return _frames(nodes, ways), (doc.get("osm3s") or {}).get("timestamp_osm_base")
