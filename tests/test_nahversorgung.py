@@ -70,6 +70,7 @@ def test_429_waits_and_tries_again(boundaries, fake_server):
         (Reply(200, b"<html><body>Dispatcher busy</body></html>"), "eine Webseite statt Daten"),
         (Reply(200, overpass_json([]), delay=3), "keine Antwort innerhalb der Wartezeit"),
         (Reply(200, json.dumps({"remark": "runtime error: Query timed out", "elements": []}).encode()), "runtime error"),
+        (Reply(200, b'{"elements": [1, 2]}'), "JSON ohne Liste „elements“ von Objekten"),
     ],
 )
 def test_overpass_faults_are_reported_and_keep_the_last_points(boundaries, fake_server, reply, message):

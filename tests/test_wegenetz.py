@@ -252,6 +252,7 @@ def test_the_coverage_mart_carries_the_walking_figures(river_town):
         (b'{"elements": [{"type": "way", "id": 1,', "kein lesbares JSON"),
         (b"[1, 2, 3]", "JSON ohne Liste „elements“"),
         (b'{"elements": {"type": "way"}}', "JSON ohne Liste „elements“"),
+        (b'{"elements": [{"type": "node", "id": 1, "lat": 51.7, "lon": 9.3}, 2]}', "JSON ohne Liste „elements“"),
     ],
 )
 def test_a_bad_network_answer_is_refused_naming_it(body, message):

@@ -84,8 +84,10 @@ def overpass_document(body: bytes, label: str) -> dict:
         doc = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise SourceError(f"Overpass hat für {label} kein lesbares JSON geliefert.") from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("elements", []), list):
-        raise SourceError(f"Overpass hat für {label} JSON ohne Liste „elements“ geliefert – keine Overpass-Antwort.",
+    elements = doc.get("elements", []) if isinstance(doc, dict) else None
+    if not isinstance(elements, list) or not all(isinstance(element, dict) for element in elements):
+        raise SourceError(f"Overpass hat für {label} JSON ohne Liste „elements“ von Objekten geliefert – "
+                          "keine Overpass-Antwort.",
                           "Die Abfrage als Overpass-JSON (`[out:json]`) ausführen oder exportieren.")  # fmt: skip
     if isinstance(doc.get("remark"), str) and "error" in doc["remark"].lower():
         raise SourceError(f"Overpass meldet für {label} einen Fehler: {doc['remark'][:200]}.", "Später erneut versuchen.")
