@@ -9,7 +9,6 @@ former reading that decoded it twice."""
 
 from __future__ import annotations
 
-import json
 import resource
 import time
 
@@ -128,16 +127,16 @@ def nrw(repeat: int = 5) -> list[Result]:
 
 
 def overpass_answer(nodes: int, ways: int, seed: int = 11) -> bytes:
-    """An Overpass JSON answer of the network query: `nodes` nodes, `ways` ways of 8 nodes."""
+    """An Overpass JSON answer of the network query (as the tests write it): `nodes` nodes spread
+    over a Kreis-sized square, `ways` ways of 8 of them."""
+    from tests.support.network import overpass_network_json
+
     rng = np.random.default_rng(seed)
-    lat, lon = 51.6 + rng.random(nodes) * 0.4, 9.0 + rng.random(nodes) * 0.6
+    xy = np.column_stack([4_200_000 + rng.random(nodes) * 50_000, 3_050_000 + rng.random(nodes) * 50_000])
     refs = rng.integers(0, nodes, (ways, 8))
     highways = ("track", "residential", "footway", "unclassified", "path", "service")
-    elements = [{"type": "node", "id": int(i), "lat": float(lat[i]), "lon": float(lon[i])} for i in range(nodes)]
-    elements += [{"type": "way", "id": 10**8 + w, "nodes": refs[w].tolist(), "tags": {"highway": highways[w % 6]}}
-                 for w in range(ways)]  # fmt: skip
-    doc = {"version": 0.6, "osm3s": {"timestamp_osm_base": "2026-11-30T00:00:00Z"}, "elements": elements}
-    return json.dumps(doc).encode()
+    return overpass_network_json(dict(enumerate(map(tuple, xy.tolist()))),
+                                 [(10**8 + w, {"highway": highways[w % 6]}, refs[w].tolist()) for w in range(ways)])  # fmt: skip
 
 
 def parse(repeat: int = 5, nodes: int = 400_000, ways: int = 60_000) -> list[Result]:

@@ -74,8 +74,9 @@ def overpass_query(settings: Settings) -> str:
 
 
 def overpass_document(body: bytes, label: str) -> dict:
-    """The decoded Overpass answer; an HTML page, broken JSON or a runtime error is refused. Both
-    OSM sources decode their answer once, through here (the path network runs to many MB)."""
+    """The decoded Overpass answer; an HTML page, broken JSON, JSON without a list of element
+    objects or a runtime error is refused. Both OSM sources decode their answer once, through
+    here (the path network runs to many MB)."""
     head = body[:300].lstrip().lower()
     if head.startswith(b"<") or b"<html" in head:
         raise SourceError(f"Overpass hat für {label} eine Webseite statt Daten geliefert.",
@@ -95,7 +96,7 @@ def overpass_document(body: bytes, label: str) -> dict:
 
 
 def parse_overpass(body: bytes, label: str) -> tuple[list[dict], str | None]:
-    """Elements as rows and the OSM timestamp; an HTML page or a runtime error is refused."""
+    """Elements as rows and the OSM timestamp; refused as in `overpass_document`."""
     doc = overpass_document(body, label)
     rows = []
     for element in doc.get("elements", []):

@@ -74,7 +74,7 @@ def is_network(content: bytes) -> bool:
 
 def parse_json(body: bytes, label: str) -> tuple[tuple[pl.DataFrame, pl.DataFrame], str | None]:
     """(nodes, ways, OSM timestamp) of an Overpass JSON answer."""
-    doc = overpass_document(body, label)  # the same refusals as for the supply points (HTML, runtime error)
+    doc = overpass_document(body, label)  # the same refusals as for the supply points (HTML, shape, runtime error)
     nodes = [(e["id"], e["lon"], e["lat"]) for e in doc.get("elements", []) if e.get("type") == "node" and "lat" in e]
     ways = [_way(e["id"], e.get("tags", {}), e.get("nodes", [])) for e in doc.get("elements", []) if e.get("type") == "way"]
     return _frames(nodes, ways), (doc.get("osm3s") or {}).get("timestamp_osm_base")
