@@ -50,3 +50,19 @@ def running_app(env: dict[str, str]) -> Iterator[str]:
 def screenshot_path(name: str) -> Path:
     OUTPUT.mkdir(exist_ok=True)
     return OUTPUT / f"{name}.png"
+
+
+def wait_for_confirmation(page, text: str, timeout: float = 60_000) -> None:
+    """Wait for the message an action ends with (a save's „Alle Seiten zeigen den neuen Stand“).
+    When it does not come, fail with what the page shows instead — its messages and whether the
+    script still runs — so that a failure on CI explains itself without the screenshot."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.get_by_text(text).first.wait_for(timeout=timeout)
+    except PlaywrightTimeout:
+        alerts = page.locator('[data-testid="stAlert"]').all_inner_texts()
+        state = page.locator('[data-testid="stApp"]').first.get_attribute("data-test-script-state")
+        raise AssertionError(
+            f"„{text}“ erscheint nicht binnen {timeout / 1000:.0f} s; Skript: {state}; Meldungen auf der Seite: {alerts}"
+        ) from None

@@ -12,7 +12,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from pipelines.config import load_settings
 from pipelines.refresh import import_files
 from pipelines.sources import itnrw
-from tests.browser import CHROMIUM_ARGS, chromium_path, running_app, screenshot_path
+from tests.browser import CHROMIUM_ARGS, chromium_path, running_app, screenshot_path, wait_for_confirmation
 from tests.support import itnrw_tables
 from tests.support.installation import installation_env
 
@@ -274,7 +274,7 @@ def test_an_editor_enters_a_measurement_and_the_status_follows(browser, app_for_
         form = page.locator('[data-testid="stForm"]')
         form.get_by_role("textbox", name="Wert", exact=True).fill("2")
         form.get_by_role("button", name="Messwert speichern").click()
-        page.get_by_text("Alle Seiten zeigen den neuen Stand").wait_for(timeout=60_000)
+        wait_for_confirmation(page, "Alle Seiten zeigen den neuen Stand")
     # a new page load (through the start page: sub-page URLs reloaded directly hit streamlit#7074)
     with clean_page(browser, app_for_editing, "handlungsfelder", "Handlungsfelder", "handlungsfelder-after") as page:
         assert metric_value(page, "Ziel erreicht") == "1"

@@ -15,7 +15,7 @@ from pipelines.refresh import import_files
 from pipelines.register.store import RegisterStore
 from tests.support import register_fixtures
 from tests.support.installation import installation_env
-from tests.browser import screenshot_path
+from tests.browser import screenshot_path, wait_for_confirmation
 from tests.test_browser import (  # noqa: F401 (browser is a fixture)
     assert_no_errors_but_upstream_probes,
     browser,
@@ -90,7 +90,9 @@ def _type_into(page, column: int, text: str) -> str:
     shown = editor.input_value()
     editor.fill(text)
     page.keyboard.press("Enter")
+    # the committed edit reruns the page; the test goes on once that run is over, as a person would
     page.wait_for_timeout(300)
+    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=30_000)
     return shown
 
 
@@ -130,7 +132,7 @@ def test_every_number_typed_the_german_way_is_stored_as_meant(browser, app_regis
         if sheet == "Zuweisungen":
             assert shown == "60.000"  # the stored 60 000 € is shown the German way
         page.get_by_role("button", name="Speichern", exact=True).click()
-        page.get_by_text("Alle Seiten zeigen den neuen Stand").wait_for(timeout=60_000)
+        wait_for_confirmation(page, "Alle Seiten zeigen den neuen Stand")
         # the page comes back on the table just saved, not on the first tab
         page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=30_000)
         expect(page.get_by_role("tab", name="Tabellen bearbeiten")).to_have_attribute("aria-selected", "true")
@@ -155,7 +157,7 @@ def test_the_quick_form_reads_a_decimal_comma(browser, app_register, register_en
         form = page.locator('[data-testid="stForm"]')
         form.get_by_role("textbox", name="Wert", exact=True).fill("1,5")
         form.get_by_role("button", name="Messwert speichern").click()
-        page.get_by_text("Alle Seiten zeigen den neuen Stand").wait_for(timeout=60_000)
+        wait_for_confirmation(page, "Alle Seiten zeigen den neuen Stand")
     values = {r["date"]: r["value"] for _, _, r in _store(register_env).records("measurements")}
     assert values[date.today()] == 1.5
 
@@ -165,7 +167,7 @@ def test_after_an_undo_the_verlauf_stays_open(browser, app_register, register_en
     with clean_page(browser, app_register, "verwaltung", "Verwaltung", "verlauf-rueckgaengig") as page:
         page.get_by_role("tab", name="Verlauf und Rückgängig").click()
         page.get_by_role("button", name=f"Änderung Nr. {latest} rückgängig machen").click()
-        page.get_by_text(f"Änderung Nr. {latest} rückgängig gemacht").wait_for(timeout=60_000)
+        wait_for_confirmation(page, f"Änderung Nr. {latest} rückgängig gemacht")
         assert page.get_by_role("tab", name="Verlauf und Rückgängig").get_attribute("aria-selected") == "true"
     undone = next(h for h in _store(register_env).history() if h["change_set"] == latest)
     assert undone["undone_by"]
