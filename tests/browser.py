@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 from contextlib import contextmanager
@@ -52,7 +53,7 @@ def screenshot_path(name: str) -> Path:
     return OUTPUT / f"{name}.png"
 
 
-def wait_for_confirmation(page, text: str, timeout: float = 60_000) -> None:
+def wait_for_confirmation(page, text: str | re.Pattern, timeout: float = 60_000) -> None:
     """Wait for the message an action ends with (a save's „Alle Seiten zeigen den neuen Stand“).
     When it does not come, fail with what the page shows instead — its messages and whether the
     script still runs — so that a failure on CI explains itself without the screenshot."""
@@ -64,5 +65,5 @@ def wait_for_confirmation(page, text: str, timeout: float = 60_000) -> None:
         alerts = page.locator('[data-testid="stAlert"]').all_inner_texts()
         state = page.locator('[data-testid="stApp"]').first.get_attribute("data-test-script-state")
         raise AssertionError(
-            f"„{text}“ erscheint nicht binnen {timeout / 1000:.0f} s; Skript: {state}; Meldungen auf der Seite: {alerts}"
+            f"„{getattr(text, 'pattern', text)}“ erscheint nicht binnen {timeout / 1000:.0f} s; Skript: {state}; Meldungen auf der Seite: {alerts}"
         ) from None

@@ -4,6 +4,7 @@ with a German message and nothing is stored."""
 
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 from datetime import date
 
@@ -89,11 +90,25 @@ def _type_into(page, column: int, text: str) -> str:
         raise AssertionError(f"Der Editor der Spalte {column} öffnet sich nicht.")
     shown = editor.input_value()
     editor.fill(text)
-    page.keyboard.press("Enter")
-    # the committed edit reruns the page; the test goes on once that run is over, as a person would
-    page.wait_for_timeout(300)
-    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=30_000)
+    page.keyboard.press("Enter")  # and straight on, as a quick person goes on to „Speichern“
     return shown
+
+
+UNSAVED = "Noch nicht gespeichert:"
+
+
+def _click_save(page, outcome: str | re.Pattern) -> None:
+    """Click „Speichern“ and wait for `outcome`. A click right after Enter runs before the grid has
+    sent the edit (the app still saves what follows); one that lands while the cell's editor is
+    still closing only ends the edit, the button never fires: the page then says what is unsaved,
+    and the person clicks again."""
+    save = page.get_by_role("button", name="Speichern", exact=True)
+    save.click()
+    expected = page.get_by_text(outcome)
+    expected.or_(page.get_by_text(UNSAVED)).first.wait_for(timeout=60_000)
+    if not expected.count():
+        save.click()
+    wait_for_confirmation(page, outcome)
 
 
 @contextmanager
@@ -131,8 +146,7 @@ def test_every_number_typed_the_german_way_is_stored_as_meant(browser, app_regis
         shown = _type_into(page, column, text)
         if sheet == "Zuweisungen":
             assert shown == "60.000"  # the stored 60 000 € is shown the German way
-        page.get_by_role("button", name="Speichern", exact=True).click()
-        wait_for_confirmation(page, "Alle Seiten zeigen den neuen Stand")
+        _click_save(page, "Alle Seiten zeigen den neuen Stand")
         # the page comes back on the table just saved, not on the first tab
         page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=30_000)
         expect(page.get_by_role("tab", name="Tabellen bearbeiten")).to_have_attribute("aria-selected", "true")
@@ -145,11 +159,23 @@ def test_an_ambiguous_amount_is_refused_and_nothing_is_stored(browser, app_regis
     before = _store(register_env).records("allocations")
     with table_page(browser, app_register, "Zuweisungen", "eingabe-mehrdeutig") as page:
         _type_into(page, 2, "2.500")
-        page.get_by_role("button", name="Speichern", exact=True).click()
-        message = page.get_by_text("Nicht gespeichert:")
-        message.wait_for(timeout=30_000)
-        assert "„2.500“ ist mehrdeutig" in message.inner_text()
+        refused = re.compile("^Nicht gespeichert:")
+        _click_save(page, refused)
+        assert "„2.500“ ist mehrdeutig" in page.get_by_text(refused).inner_text()
     assert _store(register_env).records("allocations") == before
+
+
+def test_a_confirmed_cell_not_yet_saved_is_named_and_nothing_is_stored(browser, app_register, register_env):
+    """A click on „Speichern“ that only ended the cell's edit must not leave the person believing
+    it was saved: the page names what is unsaved until it is."""
+    before = _store(register_env).records("kpis")
+    with table_page(browser, app_register, "Kennzahlen", "eingabe-ungespeichert") as page:
+        _type_into(page, 5, "7,25")
+        notice = page.get_by_text(UNSAVED)
+        notice.wait_for(timeout=30_000)
+        assert "1 geänderte Zeile" in notice.inner_text()
+        assert page.get_by_text("Keine Änderungen").count() == 0
+    assert _store(register_env).records("kpis") == before
 
 
 def test_the_quick_form_reads_a_decimal_comma(browser, app_register, register_env):

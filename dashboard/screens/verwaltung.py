@@ -10,6 +10,7 @@ in the meantime is refused (each row remembers the version it was loaded with).
 from __future__ import annotations
 
 import json
+import time
 from datetime import date, datetime
 
 import polars as pl
@@ -94,6 +95,12 @@ def _column_config(entity, names, records) -> dict:
     return config
 
 
+# A click on Speichern right after a cell was confirmed (Enter, or the click itself ending the edit)
+# runs before the grid has sent the edit; the edit's own run follows within moments. Up to this long
+# after a click that found nothing to save, that run saves what arrived.
+LATE_EDIT_SECONDS = 5.0
+
+
 def _table_editor(entity_name: str) -> None:
     entity = ENTITIES[entity_name]
     snapshot_key = f"snapshot_{entity_name}"
@@ -115,20 +122,38 @@ def _table_editor(entity_name: str) -> None:
         column_config=_column_config(entity, names, records), key=f"editor_{entity_name}",
     )  # fmt: skip
     left, right = st.columns([1, 4])
-    if left.button("Speichern", type="primary", key=f"save_{entity_name}"):
-        originals = {k: r for k, _, r in records}
-        changes, problems = _changes(entity_name, frame, pl.from_pandas(edited), loaded, originals)
-        if problems:
-            st.error("Nicht gespeichert: " + "; ".join(problems))
-        elif not changes:
-            st.info("Keine Änderungen.")
-        else:
-            st.session_state[OPEN_TAB] = TABLES_TAB  # the page comes back on the table that was saved
-            _save(changes, f"Bearbeitung in der App: {entity.sheet}", [snapshot_key])
-    if right.button("Neu laden (Änderungen anderer übernehmen)", key=f"reload_{entity_name}"):
+    clicked = left.button("Speichern", type="primary", key=f"save_{entity_name}")
+    reload = right.button("Neu laden (Änderungen anderer übernehmen)", key=f"reload_{entity_name}")
+    asked_at = st.session_state.pop(f"save_asked_{entity_name}", None)
+    if reload:
         st.session_state.pop(snapshot_key, None)
         st.session_state.pop(f"editor_{entity_name}", None)
         st.rerun()
+    late = asked_at is not None and time.monotonic() - asked_at <= LATE_EDIT_SECONDS
+    grid = st.session_state.get(f"editor_{entity_name}") or {}
+    if not (clicked or late or any(grid.get(part) for part in ("edited_rows", "added_rows", "deleted_rows"))):
+        return
+    changes, problems = _changes(entity_name, frame, pl.from_pandas(edited), loaded, {k: r for k, _, r in records})
+    if clicked or late:
+        if problems:
+            st.error("Nicht gespeichert: " + "; ".join(problems))
+            return
+        if changes:
+            st.session_state[OPEN_TAB] = TABLES_TAB  # the page comes back on the table that was saved
+            # the grid's edits go with the snapshot: the saved rows come back from the store as stored
+            _save(changes, f"Bearbeitung in der App: {entity.sheet}", [snapshot_key, f"editor_{entity_name}"])
+            return  # a refused save has said why
+        if clicked:
+            # a cell confirmed just before the click reaches the server in a run of its own after
+            # this one: that run still saves it, instead of the click being lost
+            st.session_state[f"save_asked_{entity_name}"] = time.monotonic()
+            st.info("Keine Änderungen.")
+            return
+    if changes:
+        # a click on Speichern while a cell's editor is still open only ends the edit in the browser;
+        # the button never fires, so the page says what is still unsaved
+        rows = "1 geänderte Zeile" if len(changes) == 1 else f"{len(changes)} geänderte Zeilen"
+        st.warning(f"Noch nicht gespeichert: {rows}. „Speichern“ klicken, um sie zu übernehmen.")
 
 
 def _polars_type(f: Field):
