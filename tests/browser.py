@@ -64,6 +64,7 @@ def wait_for_confirmation(page, text: str | re.Pattern, timeout: float = 60_000)
     except PlaywrightTimeout:
         alerts = page.locator('[data-testid="stAlert"]').all_inner_texts()
         state = page.locator('[data-testid="stApp"]').first.get_attribute("data-test-script-state")
+        shown = getattr(text, "pattern", text)
         raise AssertionError(
-            f"„{getattr(text, 'pattern', text)}“ erscheint nicht binnen {timeout / 1000:.0f} s; Skript: {state}; Meldungen auf der Seite: {alerts}"
+            f"„{shown}“ erscheint nicht binnen {timeout / 1000:.0f} s; Skript: {state}; Meldungen auf der Seite: {alerts}"
         ) from None
