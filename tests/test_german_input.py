@@ -90,7 +90,10 @@ def _type_into(page, column: int, text: str) -> str:
         raise AssertionError(f"Der Editor der Spalte {column} öffnet sich nicht.")
     shown = editor.input_value()
     editor.fill(text)
-    page.keyboard.press("Enter")  # and straight on, as a quick person goes on to „Speichern“
+    page.keyboard.press("Enter")
+    # the editor closes once the grid holds the value; a click while it is still open would drop the
+    # typed value (streamlit#7868) — a person sees it close. Then straight on to „Speichern“.
+    editor.wait_for(state="hidden", timeout=10_000)
     return shown
 
 
