@@ -95,15 +95,15 @@ def _column_config(entity, names, records) -> dict:
     return config
 
 
-# A click on Speichern right after a cell was confirmed (Enter, or the click itself ending the edit)
-# runs before the grid has sent the edit; the edit's own run follows within moments. Up to this long
-# after a click that found nothing to save, that run saves what arrived.
+# A click on Speichern right after a cell was confirmed with Enter runs before the grid has sent the
+# edit; the edit's own run follows within moments. Up to this long after a click that found nothing
+# to save, that run saves what arrived.
 LATE_EDIT_SECONDS = 5.0
 
 
 def _table_editor(entity_name: str) -> None:
     entity = ENTITIES[entity_name]
-    snapshot_key = f"snapshot_{entity_name}"
+    snapshot_key, editor_key, asked_key = f"snapshot_{entity_name}", f"editor_{entity_name}", f"save_asked_{entity_name}"
     records = store().records(entity_name)
     if snapshot_key not in st.session_state:
         # the versions the user is editing on; a save checks them against the store
@@ -119,18 +119,18 @@ def _table_editor(entity_name: str) -> None:
     st.caption(entity.description + " Pflichtfelder sind mit * markiert. Zeilen hinzufügen: unten in der Tabelle; löschen: Zeile markieren und Entf.")
     edited = st.data_editor(
         frame.to_pandas(), num_rows="dynamic", hide_index=True, width="stretch",
-        column_config=_column_config(entity, names, records), key=f"editor_{entity_name}",
+        column_config=_column_config(entity, names, records), key=editor_key,
     )  # fmt: skip
     left, right = st.columns([1, 4])
     clicked = left.button("Speichern", type="primary", key=f"save_{entity_name}")
     reload = right.button("Neu laden (Änderungen anderer übernehmen)", key=f"reload_{entity_name}")
-    asked_at = st.session_state.pop(f"save_asked_{entity_name}", None)
+    asked_at = st.session_state.pop(asked_key, None)
     if reload:
         st.session_state.pop(snapshot_key, None)
-        st.session_state.pop(f"editor_{entity_name}", None)
+        st.session_state.pop(editor_key, None)
         st.rerun()
     late = asked_at is not None and time.monotonic() - asked_at <= LATE_EDIT_SECONDS
-    grid = st.session_state.get(f"editor_{entity_name}") or {}
+    grid = st.session_state.get(editor_key) or {}  # untouched grid: nothing to compare
     if not (clicked or late or any(grid.get(part) for part in ("edited_rows", "added_rows", "deleted_rows"))):
         return
     changes, problems = _changes(entity_name, frame, pl.from_pandas(edited), loaded, {k: r for k, _, r in records})
@@ -141,17 +141,17 @@ def _table_editor(entity_name: str) -> None:
         if changes:
             st.session_state[OPEN_TAB] = TABLES_TAB  # the page comes back on the table that was saved
             # the grid's edits go with the snapshot: the saved rows come back from the store as stored
-            _save(changes, f"Bearbeitung in der App: {entity.sheet}", [snapshot_key, f"editor_{entity_name}"])
+            _save(changes, f"Bearbeitung in der App: {entity.sheet}", [snapshot_key, editor_key])
             return  # a refused save has said why
         if clicked:
             # a cell confirmed just before the click reaches the server in a run of its own after
             # this one: that run still saves it, instead of the click being lost
-            st.session_state[f"save_asked_{entity_name}"] = time.monotonic()
+            st.session_state[asked_key] = time.monotonic()
             st.info("Keine Änderungen.")
             return
     if changes:
-        # a click on Speichern while a cell's editor is still open only ends the edit in the browser;
-        # the button never fires, so the page says what is still unsaved
+        # a click the browser spent on ending a cell's edit never reaches the button, so the page
+        # says what is still unsaved
         rows = "1 geänderte Zeile" if len(changes) == 1 else f"{len(changes)} geänderte Zeilen"
         st.warning(f"Noch nicht gespeichert: {rows}. „Speichern“ klicken, um sie zu übernehmen.")
 
