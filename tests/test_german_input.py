@@ -27,14 +27,15 @@ from tests.test_browser import (  # noqa: F401 (browser is a fixture)
 
 pytestmark = pytest.mark.browser
 
-# (sheet, column of the field in the table, text typed, field, value stored)
+# (sheet, column of the field in the table, text typed, field, value stored); every value differs from
+# the stored one: the same value typed another way is no change and saves nothing
 TYPED = {
     "Handlungsfelder": [(2, "12", "position", 12)],
-    "Kennzahlen": [(5, "1,5", "baseline_value", 1.5), (6, "2024", "baseline_year", 2024),
+    "Kennzahlen": [(5, "1,5", "baseline_value", 1.5), (6, "2023", "baseline_year", 2023),
                    (7, "1.234,56", "target_value", 1234.56), (8, "2030", "target_year", 2030)],
     "Messwerte": [(2, "12,5", "value", 12.5)],
     "Förderprogramme": [(5, "5.600.000 €", "budget", 5_600_000), (6, "80,5", "rate", 80.5),
-                        (7, "20.000,00", "own_share", 20_000)],
+                        (7, "25.000,00", "own_share", 25_000)],
     "Zuweisungen": [(2, "60.000,50", "amount", 60_000.5)],
     "Mittel": [(4, "1.234.567,89 €", "amount", 1_234_567.89)],
     "Nahversorgungspunkte": [(4, "51,7734", "lat", 51.7734), (5, "9,3812", "lon", 9.3812)],

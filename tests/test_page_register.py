@@ -229,18 +229,21 @@ def test_table_editor_numbers_are_german_text_never_guessed(register_env):
               "source": None}
     shown = {header[k]: verwaltung._display(entity.field(k), v, {"fields": {}, "towns": {}}) for k, v in stored.items()}
     assert shown[header["amount"]] == "2.500"
+    year = verwaltung.ENTITIES["kpis"].field("target_year")
+    assert verwaltung._display(year, 2030, {}) == "2030" and verwaltung._display(year, None, {}) == ""  # a year, not "2.030"
     key = entity.key_of(stored)
     before = pl.DataFrame([{"_key": key, **shown}], schema={"_key": pl.String, **{h: (pl.Date if h == header["date"] else pl.String) for h in shown}})
     cases = [("5.600.000", 5_600_000.0, None), ("5.600.000 €", 5_600_000.0, None), ("1.234,56", 1234.56, None),
              ("2.500", 2500.0, None),  # unchanged: the stored value, not a guess
+             ("2.500,00 €", 2500.0, None),  # the stored value typed another way: nothing to store
              ("2.600", None, "mehrdeutig"), ("1.5", None, "keine Zahl")]  # fmt: skip
     for typed, expected, problem in cases:
         after = before.with_columns(pl.lit(typed).alias(header["amount"]))
         changes, problems = verwaltung._changes("funding_records", before, after, {key: 3}, {key: stored})
         if problem:
             assert problems and problem in problems[0], (typed, problems)
-        elif typed == shown[header["amount"]]:
-            assert changes == [] and problems == []
+        elif expected == stored["amount"]:
+            assert changes == [] and problems == [], typed
         else:
             assert problems == [] and changes[0].data["amount"] == expected, typed
     # another column edited: the untouched amount keeps its stored value

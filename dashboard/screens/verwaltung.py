@@ -64,7 +64,9 @@ def number_text(value) -> str | None:
 def _display(field: Field, value, names: dict[str, dict[str, str]]):
     """A stored value as the table editor shows it. An empty text or number cell is shown empty:
     the editor would write "None" into it (an empty cell reads back as empty, see parse_value)."""
-    if field.kind in ("number", "int"):
+    if field.kind == "int":  # years and positions: never "2.024"
+        return "" if value is None or value != value else str(int(value))
+    if field.kind == "number":
         return number_text(value) or ""
     if field.kind == "text":
         return value if value is not None else ""
@@ -187,6 +189,9 @@ def _changes(
             except ValueProblem as exc:
                 problems.append(f"Zeile {number}, Spalte „{f.header}“: {exc}")
         if key is not None and key == key:
+            stored = originals.get(key)
+            if stored is not None and all(f.name in record and record[f.name] == stored.get(f.name) for f in entity.fields):
+                continue  # the same value typed another way ("20.000,00" over "20.000"): nothing to store
             changes.append(Change(entity_name, key, record, versions.get(key)))
         else:
             changes.append(Change(entity_name, None, record, None))
