@@ -144,6 +144,7 @@ def run(env: dict[str, str] | None = None, reach_sources: bool = True) -> list[C
         checks.append(check_mail(settings))
     checks.append(_backup(settings))
     checks.append(_refresh(settings))
+    checks.append(_rebuild_owed(settings))
     return checks
 
 
@@ -186,3 +187,23 @@ def _refresh(settings: Settings) -> Check:
     last = max(successes)
     detail = f"zuletzt erfolgreich {fmt_datetime(last)}" + (f"; zuletzt fehlgeschlagen: {', '.join(failing)}" if failing else "")
     return Check("Letzte Aktualisierung", not failing, detail, "`xregion status` zeigt den Fehler jeder Quelle")
+
+
+def _rebuild_owed(settings: Settings) -> Check:
+    """A change saved in the app that no build has taken in, with no refresh running that would:
+    the build after it failed or was killed."""
+    from pipelines.errors import RefreshBusyError
+    from pipelines.state import RebuildRequests, refresh_lock
+
+    requests = RebuildRequests(settings.state_dir)
+    owed = False
+    if requests.pending():
+        try:
+            with refresh_lock(settings.state_dir):
+                owed = requests.pending()
+        except RefreshBusyError:
+            pass  # the running refresh builds it in at its end
+    return Check("Änderungen aus der App im Datenbestand", not owed,
+                 "eine gespeicherte Änderung ist noch nicht eingebaut (der Neubau danach schlug fehl oder brach ab)"
+                 if owed else "alle eingebaut",
+                 "`xregion refresh` ausführen; schlägt der Neubau fehl, nennt die Meldung den Grund")  # fmt: skip

@@ -11,13 +11,13 @@ from pathlib import Path
 
 from pipelines.catalogue import load_catalogue
 from pipelines.config import Settings
-from pipelines.errors import BuildError, ParseError, PartialSourceError, XRegionError
+from pipelines.errors import BuildError, ParseError, PartialSourceError, RefreshBusyError, XRegionError
 from pipelines.http import UNREACHABLE
 from pipelines.progress import Reporter
 from pipelines.rawstore import RawStore
 from pipelines.register.store import RegisterStore
 from pipelines.sources import ImportMatch, Source, all_sources, register
-from pipelines.state import StateStore, refresh_lock
+from pipelines.state import RebuildRequests, StateStore, refresh_lock
 from pipelines.warehouse import BuildReport, build_warehouse
 
 
@@ -75,8 +75,45 @@ def refresh(
             states.record_success(source.name)
             result.succeeded.append(source.name)
         changed = result.succeeded + list(result.partial)
-        result.build = _build_or_roll_back(settings, sources, reporter, store, before, changed)
+        with RebuildRequests(settings.state_dir).taken():
+            result.build = _build_or_roll_back(settings, sources, reporter, store, before, changed)
+        result.build = _answer_rebuild_requests(settings, sources, reporter) or result.build
     return result
+
+
+def rebuild_for_change(settings: Settings, wait: float, reporter: Reporter | None = None) -> bool:
+    """Bring a change just stored in the register into the warehouse. A refresh running meanwhile
+    (another person's save, `xregion refresh` of the weekly timer) is asked to build once more at its end,
+    and this waits up to `wait` seconds for it. True once the warehouse holds the change; False
+    when that refresh still runs after `wait` — it builds the change in when it ends."""
+    requests = RebuildRequests(settings.state_dir)
+    requests.ask()
+    try:
+        with refresh_lock(settings.state_dir, wait=wait):
+            if not requests.pending():
+                return True  # the refresh that held the lock has built it in
+            with requests.taken():
+                build_warehouse(settings, all_sources(), reporter or Reporter())
+    except RefreshBusyError:
+        return False
+    return True
+
+
+def _answer_rebuild_requests(settings: Settings, sources: list[Source], reporter: Reporter) -> BuildReport | None:
+    """Under the lock, after a build: once more for each change saved in the app while it ran."""
+    requests = RebuildRequests(settings.state_dir)
+    report = None
+    while requests.pending():
+        reporter.info("Während des Neubaus wurde eine Änderung gespeichert; der Datenbestand wird noch einmal gebaut …")
+        try:
+            with requests.taken():
+                report = build_warehouse(settings, sources, reporter)
+        except BuildError as exc:
+            # this run's own build stands; the request stays, the next build (or the app that
+            # waits for it) tries again and shows the error where the change was made
+            reporter.warn(f"Eine zwischendurch gespeicherte Änderung ließ sich nicht einbauen: {exc}")
+            break
+    return report
 
 
 def _build_or_roll_back(settings, sources, reporter, store, before, changed) -> BuildReport:
@@ -158,7 +195,8 @@ def import_files(
             )
             reporter.info(f"Eingelesen: {path.name} → {match.description}")
         try:
-            report = _build_or_roll_back(settings, sources, reporter, store, before, list(before))
+            with RebuildRequests(settings.state_dir).taken():
+                report = _build_or_roll_back(settings, sources, reporter, store, before, list(before))
         except BaseException:  # a failed build, Ctrl-C or an interrupted query: both or neither
             store.restore(before)
             for change_set in reversed(register_changes):  # the register goes back as well
@@ -167,4 +205,5 @@ def import_files(
         states = StateStore(settings.state_dir)
         for name in before:
             states.record_success(name)
+        report = _answer_rebuild_requests(settings, sources, reporter) or report
     return [m for _, m, _ in matches], report

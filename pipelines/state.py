@@ -9,6 +9,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -19,6 +20,9 @@ from pipelines.rawstore import atomic_write, utc_now
 
 STATE_FILE = "sources.json"
 LOCK_FILE = "refresh.lock"
+LOCK_POLL_SECONDS = 0.2
+REBUILD_REQUEST = "rebuild.requested"
+REBUILD_TAKEN = "rebuild.taken"
 
 
 @dataclass
@@ -75,18 +79,60 @@ class StateStore:
 
 
 @contextmanager
-def refresh_lock(directory: Path) -> Iterator[None]:
-    """One refresh at a time per installation; a second one is told so instead of waiting."""
+def refresh_lock(directory: Path, wait: float = 0.0) -> Iterator[None]:
+    """One refresh at a time per installation. A second one waits up to `wait` seconds for the
+    first, then is told so instead of waiting on: `xregion refresh` of the weekly timer can take minutes."""
     directory.mkdir(parents=True, exist_ok=True)
     fd = os.open(directory / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    deadline = time.monotonic() + wait
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise RefreshBusyError(
-                "Eine andere Aktualisierung des Datenbestands läuft bereits.",
-                "Warten Sie, bis sie fertig ist, und versuchen Sie es dann erneut.",
-            ) from None
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise RefreshBusyError(
+                        "Eine andere Aktualisierung des Datenbestands läuft bereits.",
+                        "Warten Sie, bis sie fertig ist, und versuchen Sie es dann erneut.",
+                    ) from None
+                time.sleep(LOCK_POLL_SECONDS)
         yield
     finally:
         os.close(fd)
+
+
+class RebuildRequests:
+    """A change saved in the app while another refresh holds the lock asks that refresh to build
+    once more at its end, so that the change is not left out of the warehouse until someone saves
+    again. The request is a file beside the lock: the app and `xregion refresh` are separate
+    processes. A build takes the request by renaming it; a build that fails or dies gives it back
+    (a taken file found under the lock is one whose build never finished)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.request = directory / REBUILD_REQUEST
+        self.taken_file = directory / REBUILD_TAKEN
+
+    def ask(self) -> None:
+        """Called after the change is stored: a build that takes the request later includes it."""
+        self.request.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(self.request, os.O_WRONLY | os.O_CREAT, 0o644))
+
+    def pending(self) -> bool:
+        """Under the lock: whether a stored change still waits for a build."""
+        return self.request.exists() or self.taken_file.exists()
+
+    @contextmanager
+    def taken(self) -> Iterator[None]:
+        """Around a build under the lock: the requests made before it starts are answered by it."""
+        try:
+            os.replace(self.request, self.taken_file)
+        except FileNotFoundError:
+            pass
+        try:
+            yield
+        except BaseException:
+            if self.taken_file.exists():
+                os.replace(self.taken_file, self.request)  # not answered: the next build still owes it
+            raise
+        self.taken_file.unlink(missing_ok=True)

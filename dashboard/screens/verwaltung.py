@@ -17,9 +17,9 @@ import polars as pl
 import streamlit as st
 
 from dashboard import auth, data, ui
-from pipelines.errors import RefreshBusyError, XRegionError
+from pipelines.errors import XRegionError
 from pipelines.german import fmt_date, fmt_datetime, fmt_number
-from pipelines.refresh import refresh
+from pipelines.refresh import rebuild_for_change
 from pipelines.register.model import ENTITIES, Field, ValueProblem, parse_value
 from pipelines.register.store import Change, RegisterStore, RegisterValidationError, StaleEditError
 from pipelines.sources.register import ensure_seeded
@@ -222,19 +222,24 @@ def _save(changes: list[Change], reason: str, forget: list[str]) -> None:
     _rebuild(f"Gespeichert (Änderung Nr. {number}).")
 
 
+# How long a save waits for a refresh that is running (another person's save takes seconds; a
+# refresh of the weekly timer that fetches every source can take minutes — that one builds the change in itself)
+REBUILD_WAIT_SECONDS = 30.0
+
+
 def _rebuild(done: str) -> None:
     with st.spinner("Der Datenbestand wird mit der Änderung neu gebaut …"):
         try:
-            refresh(data.settings(), selected=[])
-        except RefreshBusyError:
-            st.session_state["flash"] = (
-                f"{done} Gerade läuft eine Aktualisierung; die Änderung ist gespeichert und erscheint nach der nächsten."
-            )
-            st.rerun()
+            built = rebuild_for_change(data.settings(), wait=REBUILD_WAIT_SECONDS)
         except XRegionError as exc:
             st.session_state["flash"] = f"{done} Der Datenbestand konnte nicht neu gebaut werden: {exc}"
             st.rerun()
-    st.session_state["flash"] = f"{done} Alle Seiten zeigen den neuen Stand."
+    if built:
+        st.session_state["flash"] = f"{done} Alle Seiten zeigen den neuen Stand."
+    else:
+        st.session_state["flash"] = (
+            f"{done} Gerade läuft eine Aktualisierung des Datenbestands; sie baut die Änderung an ihrem Ende ein."
+        )
     st.rerun()
 
 
