@@ -182,6 +182,34 @@ def test_undo_checks_the_role_too(register_env, as_role, monkeypatch):
     assert "nicht erlaubt" in errors[1] and store.history() == before
 
 
+def test_a_save_says_when_the_rebuild_waits_for_a_running_refresh_or_fails(register_env, monkeypatch):
+    """Saved is saved; what the warehouse shows is said as it is — never a success for a failed build."""
+    from dashboard.screens import verwaltung
+    from pipelines.errors import BuildError
+    from pipelines.state import RebuildRequests, refresh_lock
+
+    settings = load_settings()
+    monkeypatch.setattr(verwaltung, "REBUILD_WAIT_SECONDS", 0.3)
+    with refresh_lock(settings.state_dir):  # the weekly refresh is running
+        at = page("verwaltung")
+        at.text_input[0].set_value("11")
+        at.button[0].click().run()
+    assert not at.exception and not at.success
+    assert "Gerade läuft eine Aktualisierung" in at.warning[0].value and "an ihrem Ende ein" in at.warning[0].value
+    assert 11.0 in [r["value"] for _, _, r in RegisterStore(settings.register_store).records("measurements")]
+    assert RebuildRequests(settings.state_dir).pending()  # the running refresh owes it
+
+    def broken(*args, **kwargs):
+        raise BuildError("Die Prüfung „regions_unique“ schlägt fehl.")
+
+    monkeypatch.setattr("pipelines.refresh.build_warehouse", broken)
+    at = page("verwaltung")
+    at.text_input[0].set_value("12")
+    at.button[0].click().run()
+    assert not at.exception and not at.success
+    assert "konnte nicht neu gebaut werden" in at.error[0].value and "regions_unique" in at.error[0].value
+
+
 @pytest.mark.parametrize(("typed", "stored"), [("1,5", 1.5), ("1.234,56", 1234.56), ("5.600.000", 5_600_000.0), ("12", 12.0)])
 def test_the_quick_form_reads_german_numbers(register_env, typed, stored):
     at = page("verwaltung")

@@ -232,14 +232,17 @@ def _rebuild(done: str) -> None:
         try:
             built = rebuild_for_change(data.settings(), wait=REBUILD_WAIT_SECONDS)
         except XRegionError as exc:
-            st.session_state["flash"] = f"{done} Der Datenbestand konnte nicht neu gebaut werden: {exc}"
-            st.rerun()
+            _flash("error", f"{done} Der Datenbestand konnte nicht neu gebaut werden: {exc}")
     if built:
-        st.session_state["flash"] = f"{done} Alle Seiten zeigen den neuen Stand."
+        _flash("success", f"{done} Alle Seiten zeigen den neuen Stand.")
     else:
-        st.session_state["flash"] = (
-            f"{done} Gerade läuft eine Aktualisierung des Datenbestands; sie baut die Änderung an ihrem Ende ein."
-        )
+        _flash("warning", f"{done} Gerade läuft eine Aktualisierung des Datenbestands; sie baut die Änderung an ihrem Ende ein.")
+
+
+def _flash(kind: str, text: str) -> None:
+    """The outcome of a save, shown once on the page that comes back (a failed rebuild is no
+    success); ends this run."""
+    st.session_state["flash"] = (kind, text)
     st.rerun()
 
 
@@ -364,7 +367,8 @@ def _text(value, field=None, labels: dict | None = None) -> str:
 def render() -> None:
     ui.page_header("Verwaltung", "Projektregister pflegen: Maßnahmen, Kennzahlen, Fördermittel")
     if flash := st.session_state.pop("flash", None):
-        st.success(flash)
+        kind, text = flash
+        {"success": st.success, "warning": st.warning, "error": st.error}[kind](text)
     st.caption(f"Angemeldet als: {current_user()}. Jede Änderung wird mit Person, Zeitpunkt, altem und neuem Wert festgehalten.")
     if not auth.allowed("editor"):
         st.info(
