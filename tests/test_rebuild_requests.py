@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import date, timedelta
+from typing import Iterator
 
 import duckdb
 import pytest
@@ -63,33 +65,38 @@ def _in_warehouse(settings, source: str) -> bool:
         return con.execute("SELECT count(*) FROM raw.register_measurements WHERE source = ?", [source]).fetchone()[0] == 1
 
 
-def test_a_save_during_a_refresh_waits_for_it_and_reaches_the_warehouse(installation, monkeypatch):
+@contextmanager
+def refresh_running(settings, monkeypatch) -> Iterator[tuple[HeldBuild, ThreadPoolExecutor]]:
+    """A refresh in another thread, held after its own build until the block ends (then it ends)."""
     held = HeldBuild(monkeypatch)
     with ThreadPoolExecutor(2) as pool:
-        running = pool.submit(refresh, installation, selected=[])
+        running = pool.submit(refresh, settings, selected=[])
         assert held.held.wait(60)
+        try:
+            yield held, pool
+        finally:
+            held.release.set()
+        running.result(60)
+
+
+def test_a_save_during_a_refresh_waits_for_it_and_reaches_the_warehouse(installation, monkeypatch):
+    with refresh_running(installation, monkeypatch) as (held, pool):
         source = _store_measurement(installation, 1)
         saved = pool.submit(rebuild_for_change, installation, wait=30)
         assert not saved.done()  # it waits for the running refresh instead of giving up
-        held.release.set()
-        assert saved.result(60) is True
-        running.result(60)
+    assert saved.result(60) is True
     assert _in_warehouse(installation, source)
-    # the running refresh built once more for the change; the save found it done and did not build again
+    # two builds in all: the refresh's own, and one for the change (the refresh's at its end, or the
+    # save's own if it asked only after that end)
     assert held.calls == 2
     assert not RebuildRequests(installation.state_dir).pending()
 
 
 def test_a_refresh_that_outlasts_the_wait_builds_the_change_in_at_its_end(installation, monkeypatch):
-    held = HeldBuild(monkeypatch)
-    with ThreadPoolExecutor(1) as pool:
-        running = pool.submit(refresh, installation, selected=[])
-        assert held.held.wait(60)
+    with refresh_running(installation, monkeypatch):
         source = _store_measurement(installation, 2)
         assert rebuild_for_change(installation, wait=0.3) is False  # the app says the refresh will bring it
         assert not _in_warehouse(installation, source)
-        held.release.set()
-        running.result(60)
     assert _in_warehouse(installation, source)
     assert not RebuildRequests(installation.state_dir).pending()
 
