@@ -92,28 +92,6 @@ def test_pages_with_tables_survive_many_sessions_at_once(statistics, tmp_path):
         assert len(times) == len(users) * 6
 
 
-def test_one_session_runs_one_script_at_a_time(statistics, tmp_path):
-    """A request that comes while the session's script runs (a click during a save's rebuild) is
-    taken by that run at its next Streamlit call, which ends early and runs again with it. With
-    Streamlit's fast reruns a second run started beside the first, and both changed the session's
-    state at once; the first one's end was not even reported."""
-    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
-    with served(statistics, tmp_path / "serve.log") as port:
-        session = Session(port)
-        try:
-            session.rerun("indikatoren")
-            for _ in range(3):
-                session.request("indikatoren")
-                session.request("indikatoren")
-                finishes = session.finishes(quiet_s=3)
-                # the first run either ended early for the second, or had already ended
-                assert finishes in ([ForwardMsg.FINISHED_EARLY_FOR_RERUN, ForwardMsg.FINISHED_SUCCESSFULLY],
-                                    [ForwardMsg.FINISHED_SUCCESSFULLY] * 2), finishes  # fmt: skip
-        finally:
-            session.close()
-
-
 def _serving(port: int) -> list[int]:
     """The processes whose command line serves `port` (Linux /proc)."""
     found = []

@@ -32,31 +32,13 @@ class Session:
         self.ws = connect(f"ws://127.0.0.1:{port}/_stcore/stream", subprotocols=["streamlit"], max_size=None, legacy=True,
                           open_timeout=timeout_s)  # fmt: skip
 
-    def request(self, page: str, query: str = "") -> None:
-        """Ask for a rerun of `page` without waiting for it."""
+    def rerun(self, page: str, query: str = "") -> tuple[float, list[ForwardMsg]]:
+        """Run `page` once; returns the seconds until the script finished and the messages."""
         msg = BackMsg()
         msg.rerun_script.page_name = page
         msg.rerun_script.query_string = query
-        self.ws.send(msg.SerializeToString())
-
-    def finishes(self, quiet_s: float) -> list[int]:
-        """The status of every `script_finished` (ForwardMsg.ScriptFinishedStatus) that arrives
-        until the server has been quiet for `quiet_s` seconds."""
-        statuses = []
-        while True:
-            try:
-                raw = self.ws.recv(timeout=quiet_s)
-            except TimeoutError:
-                return statuses
-            forward = ForwardMsg()
-            forward.ParseFromString(raw)
-            if forward.WhichOneof("type") == "script_finished":
-                statuses.append(forward.script_finished)
-
-    def rerun(self, page: str, query: str = "") -> tuple[float, list[ForwardMsg]]:
-        """Run `page` once; returns the seconds until the script finished and the messages."""
         started = time.perf_counter()
-        self.request(page, query)
+        self.ws.send(msg.SerializeToString())
         received = []
         while True:
             remaining = self.timeout_s - (time.perf_counter() - started)
