@@ -93,7 +93,7 @@ def _type_into(page, column: int, text: str) -> str:
     editor.fill(text)
     page.keyboard.press("Enter")
     # the editor closes once the grid holds the value; a click while it is still open would drop the
-    # typed value (streamlit#7868) — a person sees it close. Then straight on to „Speichern“.
+    # typed value (streamlit#7868) — a person sees it close
     editor.wait_for(state="hidden", timeout=10_000)
     return shown
 
@@ -102,16 +102,16 @@ UNSAVED = "Noch nicht gespeichert:"
 
 
 def _click_save(page, outcome: str | re.Pattern) -> None:
-    """Click „Speichern“ and wait for `outcome`. A click right after Enter runs before the grid has
-    sent the edit (the app still saves what follows); one that lands while the cell's editor is
-    still closing only ends the edit, the button never fires: the page then says what is unsaved,
-    and the person clicks again."""
-    save = page.get_by_role("button", name="Speichern", exact=True)
-    save.click()
-    expected = page.get_by_text(outcome)
-    expected.or_(page.get_by_text(UNSAVED)).first.wait_for(timeout=60_000)
-    if not expected.count():
-        save.click()
+    """Click „Speichern“ once the page names the edit as unsaved, and wait for `outcome`. The grid
+    sends a confirmed cell only after a pause of its own (150 ms, longer on a loaded machine); a
+    click before that reaches the server first. On CI such a click ended more than once with
+    „Keine Änderungen.“ and the typed value still in the cell (see the note of stop 39)."""
+    notice = page.get_by_text(UNSAVED)
+    try:
+        notice.wait_for(timeout=30_000)
+    except Exception:  # noqa: BLE001 - Playwright's timeout: the edit never reached the server
+        raise AssertionError("Die Eingabe kommt nicht beim Server an: kein „Noch nicht gespeichert“.") from None
+    page.get_by_role("button", name="Speichern", exact=True).click()
     wait_for_confirmation(page, outcome)
 
 
