@@ -60,18 +60,18 @@ def _download(page, button: str, tmp_path):
     reruns the page) would be lost, so the page is idle before and after."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-    page.locator(IDLE).wait_for(timeout=30_000)
-    try:
-        with page.expect_download(timeout=30_000) as caught:
-            page.get_by_role("button", name=button, exact=True).first.click()
-        download = caught.value
-    except PlaywrightTimeout:
-        # on a loaded CI machine a click on a deferred download once brought no file (the button
-        # shown pressed, nothing else, stop 39); a person clicks again — a second loss still fails
+    # on a loaded CI machine a click on a deferred download once brought no file (the button shown
+    # pressed, nothing else); a person clicks again — a second loss still fails
+    for attempt, timeout in enumerate((30_000, 60_000)):
         page.locator(IDLE).wait_for(timeout=30_000)
-        with page.expect_download(timeout=60_000) as caught:
-            page.get_by_role("button", name=button, exact=True).first.click()
-        download = caught.value
+        try:
+            with page.expect_download(timeout=timeout) as caught:
+                page.get_by_role("button", name=button, exact=True).first.click()
+            break
+        except PlaywrightTimeout:
+            if attempt:
+                raise
+    download = caught.value
     target = tmp_path / download.suggested_filename
     download.save_as(target)
     page.wait_for_timeout(300)
