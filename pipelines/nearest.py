@@ -42,9 +42,10 @@ def build_nearest_supply(con) -> None:
 
     For a Kreis the searches take milliseconds, so the frames in and out are what costs: only
     the coordinates leave DuckDB (as numpy), the point ids go back taken by index from the
-    points' ids (Arrow, no Python loop), the cell ids never leave (the result is joined to the grid by position). The two
-    searches (any point, full range) run at the same time, one per core: the query releases the
-    GIL, and two single-threaded queries side by side cost less than two parallel ones in turn."""
+    points' ids (Arrow, no Python loop), the cell ids never leave (the result is joined to the
+    grid by position). The two searches (any point, full range) run at the same time, one per
+    core: the query releases the GIL, and two single-threaded queries side by side cost less
+    than two parallel ones in turn."""
     import pyarrow as pa
 
     cells = con.execute("SELECT x, y FROM raw.zensus_cells").fetchnumpy()
