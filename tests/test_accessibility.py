@@ -5,6 +5,7 @@ title; every chart carries a text alternative and its data one click away; /woch
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from pipelines.config import load_settings
 from pipelines.refresh import import_files
@@ -76,7 +77,10 @@ def test_every_chart_has_a_text_alternative_and_its_data_as_a_table(browser, app
     page, _ = open_page(browser, app_complete, "indikatoren", "Indikatoren")
     try:
         charts = page.locator('[data-testid="stVegaLiteChart"]')
-        charts.first.locator("svg, canvas").first.wait_for(timeout=30_000)
+        # both charts drawn (each arrives in a delta of its own), not just the first
+        expect(charts).to_have_count(2, timeout=30_000)
+        for i in range(2):
+            charts.nth(i).locator("svg, canvas").first.wait_for(timeout=30_000)
         labels = page.evaluate(
             """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"][role="graphics-document"]')]
                      .map(e => e.getAttribute("aria-label"))"""

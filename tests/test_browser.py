@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
 
 from pipelines.config import load_settings
 from pipelines.refresh import import_files
@@ -154,8 +155,8 @@ def test_first_run_without_data_shows_how_to_get_it(browser, app_empty):
 def test_indikatoren_draws_the_time_series_and_the_ranking(browser, app_with_data):
     with clean_page(browser, app_with_data, "indikatoren", "Indikatoren", "indikatoren") as page:
         charts = page.locator('[data-testid="stVegaLiteChart"]')
-        charts.first.wait_for(timeout=30_000)
-        assert charts.count() == 2
+        # The second chart can arrive a moment after the first (one delta each); wait for both.
+        expect(charts).to_have_count(2, timeout=30_000)
         for i in range(2):
             drawing = charts.nth(i).locator("canvas, svg").first
             drawing.wait_for(timeout=30_000)
