@@ -179,6 +179,7 @@ def test_the_page_shows_straight_line_and_walking_side_by_side(app_env, river_to
     assert five[five["Einrichtung"] == "keine der fünf erreichbar"].iloc[0]["zu Fuß ≤ 15 min"] == "15 %"
     captions = "\n".join(c.value for c in at.caption)
     assert "Luftlinie:" in captions and "Fußweg:" in captions and "21 % der Menschen keine der fünf" in captions
+    assert "ohne Angabe einer Fachrichtung" in captions  # what counts as a Hausarztpraxis
 
 
 def test_without_a_network_the_page_says_how_to_get_one(app_env, settings, tmp_path):

@@ -149,7 +149,11 @@ def _on_foot(shown: bool) -> None:
         "**Luftlinie:** gerade Entfernung von der Rasterzelle zum nächsten Punkt (BBSR-Methode bis 2022). "
         "**Fußweg:** entlang der begehbaren OpenStreetMap-Wege, mit dem geraden Weg von der Zelle und vom Punkt zum "
         f"nächsten Wegeknoten; Gehzeit bei 4,5 km/h. Vergleich BBSR 2025: in ländlichen Gemeinden erreichen "
-        f"{fmt_share(any_row['bbsr_2025_rural_none'])} der Menschen keine der fünf Einrichtungen zu Fuß (Analysen Kompakt 01/2025)."
+        f"{fmt_share(any_row['bbsr_2025_rural_none'])} der Menschen keine der fünf Einrichtungen zu Fuß "
+        "(Analysen Kompakt 01/2025). "
+        # OSM rarely tags a speciality, so untagged practices count; the reader must know it
+        "**Hausarztpraxis:** Arztpraxen aus OpenStreetMap mit Fachrichtung Allgemeinmedizin oder ohne Angabe einer "
+        "Fachrichtung; Praxen, die eine andere Fachrichtung angeben, zählen nicht."
     )
     towns = reach.filter((pl.col("ags") != region))
     by_town: dict[str, dict] = {}
