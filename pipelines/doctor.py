@@ -135,8 +135,8 @@ def run(env: dict[str, str] | None = None, reach_sources: bool = True) -> list[C
                         "alle" if not not_writable else "nicht beschreibbar: " + ", ".join(not_writable),
                         "Rechte des Dienstkontos prüfen (siehe deploy/xregion.service)"))  # fmt: skip
     free = shutil.disk_usage(_nearest_existing(settings.db_path.parent)).free
-    checks.append(Check("Speicherplatz", free >= MIN_FREE_BYTES, f"{fmt_number(free / (1 << 30), 1)} GiB frei",
-                        f"mindestens {MIN_FREE_BYTES >> 30} GiB freimachen: ein Neubau entsteht neben dem alten Bestand"))  # fmt: skip
+    advice = f"mindestens {MIN_FREE_BYTES >> 30} GiB freimachen: ein Neubau entsteht neben dem alten Bestand"
+    checks.append(Check("Speicherplatz", free >= MIN_FREE_BYTES, f"{fmt_number(free / (1 << 30), 1)} GiB frei", advice))
     checks.append(_spatial())
     checks.append(Check("Anmeldung", True, "OIDC eingerichtet" if auth_configured()
                         else "lokaler Modus (nur auf 127.0.0.1, eine Person, darf bearbeiten)"))  # fmt: skip

@@ -118,7 +118,8 @@ def _table_editor(entity_name: str) -> None:
         | {f.header: [_display(f, r.get(f.name), names) for _, r in shown] for f in entity.fields},
         schema={KEY_COLUMN: pl.String} | {f.header: _polars_type(f) for f in entity.fields},
     )
-    st.caption(entity.description + " Pflichtfelder sind mit * markiert. Zeilen hinzufügen: unten in der Tabelle; löschen: Zeile markieren und Entf.")
+    st.caption(entity.description + " Pflichtfelder sind mit * markiert. "
+               "Zeilen hinzufügen: unten in der Tabelle; löschen: Zeile markieren und Entf.")
     edited = st.data_editor(
         frame.to_pandas(), num_rows="dynamic", hide_index=True, width="stretch",
         column_config=_column_config(entity, names, records), key=editor_key,
@@ -260,7 +261,8 @@ def _measurement_form() -> None:
     with st.form("messwert", clear_on_submit=True, enter_to_submit=False):
         kpi = st.selectbox("Kennzahl", list(kpis), format_func=lambda k: f"{k} · {kpis[k]['title']} ({kpis[k]['unit']})")
         when = st.date_input("Datum", value=date.today(), format="DD.MM.YYYY")
-        text = st.text_input("Wert", placeholder="z. B. 1,5 oder 1.234,56", help="Deutsche Schreibweise: Komma für Dezimalstellen.")
+        text = st.text_input("Wert", placeholder="z. B. 1,5 oder 1.234,56",
+                             help="Deutsche Schreibweise: Komma für Dezimalstellen.")
         note = st.text_input("Quelle / Bemerkung")
         submitted = st.form_submit_button("Messwert speichern", type="primary")
     if submitted:
