@@ -85,6 +85,11 @@ def overpass_document(body: bytes, label: str) -> dict:
         doc = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise SourceError(f"Overpass hat für {label} kein lesbares JSON geliefert.") from None
+    return checked_overpass_document(doc, label)
+
+
+def checked_overpass_document(doc, label: str) -> dict:
+    """`doc`, already decoded, if it is an Overpass answer; refused as in `overpass_document`."""
     elements = doc.get("elements", []) if isinstance(doc, dict) else None
     if not isinstance(elements, list) or not all(isinstance(element, dict) for element in elements):
         raise SourceError(f"Overpass hat für {label} JSON ohne Liste „elements“ von Objekten geliefert – "

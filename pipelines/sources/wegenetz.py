@@ -23,7 +23,7 @@ from pipelines.http import HttpClient
 from pipelines.progress import Reporter
 from pipelines.rawstore import RawFile, RawStore
 from pipelines.sources import ImportMatch, Source
-from pipelines.sources.osm import LICENCE, overpass_document, region_bbox
+from pipelines.sources.osm import LICENCE, checked_overpass_document, overpass_document, region_bbox
 
 NAME = "wegenetz"
 ITEM = "wege"
@@ -66,15 +66,29 @@ def _is_network(doc: dict) -> bool:
 
 def is_network(content: bytes) -> bool:
     """True for an Overpass JSON answer of the network query (or any answer of ways with nodes)."""
+    return _network_document(content) is not None
+
+
+def _network_document(content: bytes) -> dict | None:
+    """The decoded answer if it is one of the path network, else None. The bytes are tested
+    first: a supply-point answer (`out center`) lists no nodes of its ways, and decoding a
+    file of many MB only to find that out costs seconds at every import."""
+    if b'"nodes"' not in content:
+        return None
     try:
-        return _is_network(json.loads(content))
+        doc = json.loads(content)
+        return doc if _is_network(doc) else None
     except (UnicodeDecodeError, json.JSONDecodeError, AttributeError):
-        return False
+        return None
 
 
 def parse_json(body: bytes, label: str) -> tuple[tuple[pl.DataFrame, pl.DataFrame], str | None]:
     """(nodes, ways, OSM timestamp) of an Overpass JSON answer."""
-    doc = overpass_document(body, label)  # the same refusals as for the supply points (HTML, shape, runtime error)
+    # the same refusals as for the supply points (HTML, shape, runtime error)
+    return _json_frames(overpass_document(body, label))
+
+
+def _json_frames(doc: dict) -> tuple[tuple[pl.DataFrame, pl.DataFrame], str | None]:
     nodes = [(e["id"], e["lon"], e["lat"]) for e in doc.get("elements", []) if e.get("type") == "node" and "lat" in e]
     ways = [_way(e["id"], e.get("tags", {}), e.get("nodes", [])) for e in doc.get("elements", []) if e.get("type") == "way"]
     return _frames(nodes, ways), (doc.get("osm3s") or {}).get("timestamp_osm_base")
@@ -142,9 +156,10 @@ def recognise(filename: str, content: bytes) -> ImportMatch | None:
         (nodes, ways), stamp = parse_osm_xml(content, filename)
         media, ext = "osm-xml", "osm"
     elif head[:1] == b"{" and b'"elements"' in content[:4096]:
-        if not is_network(content):
+        doc = _network_document(content)
+        if doc is None:
             return None  # supply points or another Overpass answer
-        (nodes, ways), stamp = parse_json(content, filename)
+        (nodes, ways), stamp = _json_frames(checked_overpass_document(doc, filename))  # decoded once
         media, ext = "overpass-json", "json"
     else:
         return None
