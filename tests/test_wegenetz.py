@@ -262,21 +262,27 @@ def test_a_bad_network_answer_is_refused_naming_it(body, message):
     assert "das Wegenetz" in str(refused.value)
 
 
-def test_the_network_answer_is_decoded_once(monkeypatch):
+@pytest.fixture
+def json_decodes(monkeypatch) -> list[int]:
+    """The length of every text `json.loads` decodes from here on."""
+    decoded = []
+    real_loads = json.loads
+    monkeypatch.setattr(json, "loads", lambda text, *a, **k: decoded.append(len(text)) or real_loads(text, *a, **k))
+    return decoded
+
+
+def test_the_network_answer_is_decoded_once(json_decodes):
     # the answer for a Kreis runs to tens of MB: a second decode (once for the refusals, once for
     # the ways) doubled the parse of every build
     nodes, ways = river_with_one_bridge(4_000_000.0, 3_000_000.0)
     body = overpass_network_json(nodes, ways)
-    decoded = []
-    real_loads = json.loads
-    monkeypatch.setattr(json, "loads", lambda text, *a, **k: decoded.append(len(text)) or real_loads(text, *a, **k))
     (node_frame, way_frame), _ = wegenetz.read(body, "das Wegenetz")
-    assert decoded == [len(body)]
+    assert json_decodes == [len(body)]
     assert (node_frame.height, way_frame.height) == (len(nodes), len(ways))
 
 
 @pytest.mark.parametrize("kind", ["wegenetz", "osm"])
-def test_an_import_decodes_an_overpass_file_once(kind, monkeypatch, tmp_path):
+def test_an_import_decodes_an_overpass_file_once(kind, json_decodes, tmp_path):
     # at import every source looks at the file in turn: the network source asked twice, the supply
     # points source twice more, which for a Kreis network of tens of MB is seconds per decode
     from pipelines.refresh import recognise_file
@@ -287,9 +293,6 @@ def test_an_import_decodes_an_overpass_file_once(kind, monkeypatch, tmp_path):
         [node(1, 9.0, 51.7, shop="supermarket"), node(2, 9.1, 51.7, shop="convenience", name="Dorfladen „Mitte“")])
     path = tmp_path / "export.json"
     path.write_bytes(body)
-    decoded = []
-    real_loads = json.loads
-    monkeypatch.setattr(json, "loads", lambda text, *a, **k: decoded.append(len(text)) or real_loads(text, *a, **k))
     match, _ = recognise_file(path, all_sources())
     assert match.source == kind
-    assert decoded == [len(body)]
+    assert json_decodes == [len(body)]
