@@ -26,7 +26,8 @@ CATEGORIES = {"Vollsortiment": 60, "Lebensmittelhandwerk": 120, "Ergänzung": 15
 
 
 def synthetic(side_nodes: int, spacing_m: float, seed: int = 7) -> network.Graph:
-    """A jittered grid of paths (like a rural network of roads and tracks), some links missing."""
+    """A jittered grid of paths (like a rural network of roads and tracks), some links missing,
+    and a river no access leg may cross."""
     rng = np.random.default_rng(seed)
     ids = np.arange(side_nodes * side_nodes).reshape(side_nodes, side_nodes)
     xy = np.stack(np.meshgrid(np.arange(side_nodes), np.arange(side_nodes)), -1).reshape(-1, 2) * spacing_m
@@ -35,7 +36,14 @@ def synthetic(side_nodes: int, spacing_m: float, seed: int = 7) -> network.Graph
     down = np.stack([ids[:-1, :].ravel(), ids[1:, :].ravel()], 1)
     edges = np.concatenate([right, down])
     edges = edges[rng.random(len(edges)) > 0.15]  # fields and rivers: not every link exists
-    return network.build_graph(xy.astype(float), edges[:, 0], edges[:, 1])
+    graph = network.build_graph(xy.astype(float), edges[:, 0], edges[:, 1])
+    # a river meandering across the whole square (a vertex every 50 m, like the Weser in OSM):
+    # every access leg is tested against it, and the legs that cross it are snapped again
+    span = side_nodes * spacing_m
+    along = np.arange(0.0, span, 50.0)
+    river = np.column_stack([along, span / 2 + span / 8 * np.sin(along / 3000.0)])
+    graph.barriers = network.river_tree(river[:-1], river[1:])
+    return graph
 
 
 def _locations(graph: network.Graph, count: int, rng) -> np.ndarray:

@@ -1,8 +1,11 @@
 """Distances along the path network (BBSR 2025): from every populated grid cell to the nearest
 point of each category, walking (and cycling on the ways a bike may use).
 
-Cells and points are snapped to their nearest network node; the straight access leg from the
-cell to its node and from the point to its node is counted. Per category one multi-source
+Cells and points are snapped to their nearest network node on their own side of the rivers; the
+straight access leg from the cell to its node and from the point to its node is counted. A leg
+never crosses a river or canal of the network file (`waterway=river|canal`): a cell on the east
+bank of the Weser is joined to a path on the east bank, not to the promenade across the water
+(a leg across the water would make the far bank look near on foot). Per category one multi-source
 shortest-path search (`scipy.sparse.csgraph.dijkstra` from a virtual source joined to every
 point of the category by its access leg) gives the network distance of all nodes at once — not
 one search per shop. A cell farther than `ACCESS_LIMIT_M` from any node gets no distance: it is
@@ -16,6 +19,7 @@ thousand nodes, which needs neither contraction hierarchies (pandana) nor a netw
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
@@ -24,6 +28,9 @@ from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
 from pipelines.frames import execute_with
+
+if TYPE_CHECKING:
+    import shapely
 
 WALK_KMH = 4.5
 CYCLE_KMH = 15.0
@@ -35,12 +42,16 @@ NOT_FOR_BIKES = ("steps", "footway", "pedestrian", "corridor")
 BIKE_ALLOWED = ("yes", "designated", "permissive")
 NO_ACCESS = ("private", "no")
 ANY_FOOD = "alle"  # any grocery supply point (as `category_group` in marts.nahversorgung_coverage)
+# nearest candidates tried in turn for a leg that crosses a river (most legs need only the first)
+SNAP_CANDIDATES = (16, 128, 1024)
+TRIM_M = 0.01  # a leg's ends that may touch the water (see _crossing)
 
 
 @dataclass
 class Graph:
     """An undirected network: n nodes at `xy` (EPSG:3035, metres) and a symmetric CSR matrix of
-    edge lengths; `used` marks the nodes that have an edge (only those are snapped to)."""
+    edge lengths; `used` marks the nodes that have an edge (only those are snapped to);
+    `barriers` the river and canal segments an access leg may not cross (None: no waters)."""
 
     xy: np.ndarray
     matrix: csr_matrix
@@ -49,6 +60,7 @@ class Graph:
     # search from the points of a category only sets the lengths of their nodes' edges (their
     # access legs), instead of building a new matrix for each category
     with_source: csr_matrix
+    barriers: shapely.STRtree | None = None
     _tree: tuple | None = None
 
     @property
@@ -93,11 +105,62 @@ class Snapped:
 
 
 def snap(graph: Graph, locations: np.ndarray) -> Snapped:
+    """Each location's nearest used node whose straight leg crosses no barrier; access inf where
+    every node within `ACCESS_LIMIT_M` lies across a river (not connected)."""
     tree, index = graph.tree()
     if tree is None or not len(locations):
         return Snapped(np.zeros(len(locations), dtype=np.int64), np.full(len(locations), np.inf))
     access, position = tree.query(locations, k=1, workers=-1)
-    return Snapped(index[position], access)
+    node = index[position]
+    if graph.barriers is not None:
+        _snap_on_own_bank(graph, locations, node, access)
+    return Snapped(node, access)
+
+
+def _crossing(barriers: shapely.STRtree, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Per leg (starts[i] to ends[i]) whether it crosses a barrier. The leg is tested without its
+    last centimetre at either end: a leg that ends on the water line (a ford, a ferry landing,
+    a home on the line itself) does not cross it, while one through a vertex of the river does
+    (`crosses` would miss that: the river is stored as segments, and a vertex ends two of them)."""
+    import shapely
+
+    step = ends - starts
+    length = np.hypot(step[:, 0], step[:, 1])
+    trim = (np.minimum(TRIM_M / np.maximum(length, TRIM_M), 0.5))[:, None] * step
+    legs = shapely.linestrings(np.stack([starts + trim, ends - trim], axis=1))
+    crossed = np.zeros(len(legs), dtype=bool)
+    crossed[barriers.query(legs, predicate="intersects")[0]] = True
+    return crossed & (length > 2 * TRIM_M)
+
+
+def _snap_on_own_bank(graph: Graph, locations: np.ndarray, node: np.ndarray, access: np.ndarray) -> None:
+    """Replace (in place) each leg that crosses a barrier by the nearest one within reach that
+    does not: the next 16, 128, 1 024 nearest nodes are tried in turn (a leg is only tested where
+    the nearer ones all cross). Found none: access inf."""
+    tree, index = graph.tree()
+    pending = np.flatnonzero(access <= ACCESS_LIMIT_M)  # a longer leg connects nothing anyway
+    pending = pending[_crossing(graph.barriers, locations[pending], graph.xy[node[pending]])]
+    for k in SNAP_CANDIDATES:
+        if not len(pending):
+            return
+        k = min(k, len(index))
+        distance, position = tree.query(locations[pending], k=k, distance_upper_bound=ACCESS_LIMIT_M, workers=-1)
+        distance, position = distance.reshape(len(pending), k), position.reshape(len(pending), k)
+        within = np.isfinite(distance)
+        rows, cols = np.nonzero(within)
+        open_leg = np.zeros_like(within)
+        candidates = index[position[rows, cols]]
+        open_leg[rows, cols] = ~_crossing(graph.barriers, locations[pending[rows]], graph.xy[candidates])
+        found = open_leg.any(axis=1)
+        first = open_leg.argmax(axis=1)  # the nearest open leg (query sorts by distance)
+        done = pending[found]
+        node[done] = index[position[found, first[found]]]
+        access[done] = distance[found, first[found]]
+        # exhausted: every node within reach tried (the last column is beyond it, or k is all)
+        exhausted = ~found & (~within[:, -1] | (k == len(index)))
+        access[pending[exhausted]] = np.inf
+        pending = pending[~found & ~exhausted]
+    access[pending] = np.inf  # more than 1 024 nodes within reach, all across the water
 
 
 def network_distance(graph: Graph, cells: Snapped, points: Snapped, limit_m: float = LIMIT_M) -> np.ndarray:
@@ -149,22 +212,47 @@ def walkable_ways(ways: pl.DataFrame) -> pl.DataFrame:
     return ways.filter(walk).with_columns(cycle.alias("cycle"))
 
 
-def graphs_from(nodes: pl.DataFrame, ways: pl.DataFrame) -> tuple[Graph, Graph]:
+def graphs_from(nodes: pl.DataFrame, ways: pl.DataFrame, waters: pl.DataFrame | None = None) -> tuple[Graph, Graph]:
     """The walking and the cycling graph on the same nodes. nodes: node_id, x, y (EPSG:3035);
-    ways: nodes (list of node ids), cycle."""
+    ways: nodes (list of node ids), cycle; waters: nodes of the rivers and canals no access leg
+    may cross."""
     nodes = nodes.unique("node_id").sort("node_id")
     ids = nodes["node_id"].to_numpy()
     xy = nodes.select("x", "y").to_numpy()
-    steps = (ways.select("cycle", pl.col("nodes").alias("u"), pl.col("nodes").list.slice(1).alias("v"))
-             .with_columns(pl.col("u").list.head(pl.col("u").list.len() - 1))
-             .explode("u", "v").drop_nulls())  # fmt: skip
+    steps = _steps(ways.select("cycle", "nodes"))
+    u, v, known = _positions(ids, steps)
+    cycle = steps["cycle"].to_numpy() & known
+    walk, bike = build_graph(xy, u[known], v[known]), build_graph(xy, u[cycle], v[cycle])
+    if waters is not None:
+        u, v, known = _positions(ids, _steps(waters.select("nodes")))
+        walk.barriers = bike.barriers = river_tree(xy[u[known]], xy[v[known]])
+    return walk, bike
+
+
+def _steps(ways: pl.DataFrame) -> pl.DataFrame:
+    """One row (u, v: node ids) per step along each way's node list, with the way's other columns."""
+    return (ways.with_columns(pl.col("nodes").alias("u"), pl.col("nodes").list.slice(1).alias("v")).drop("nodes")
+            .with_columns(pl.col("u").list.head(pl.col("u").list.len() - 1))
+            .explode("u", "v").drop_nulls())  # fmt: skip
+
+
+def _positions(ids: np.ndarray, steps: pl.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Row numbers of each step's ends among the sorted node ids, and whether the file holds
+    both: steps to nodes cut off at the border of the extract are left out."""
     u_id, v_id = steps["u"].to_numpy(), steps["v"].to_numpy()
     u, v = np.searchsorted(ids, u_id), np.searchsorted(ids, v_id)
-    # edges to nodes the file does not hold (cut at the border of the extract) are left out
     known = (u < len(ids)) & (v < len(ids))
     known[known] = (ids[u[known]] == u_id[known]) & (ids[v[known]] == v_id[known])
-    cycle = steps["cycle"].to_numpy() & known
-    return build_graph(xy, u[known], v[known]), build_graph(xy, u[cycle], v[cycle])
+    return u, v, known
+
+
+def river_tree(starts: np.ndarray, ends: np.ndarray) -> shapely.STRtree | None:
+    """An R-tree over the river and canal segments starts[i]–ends[i] (None: no waters)."""
+    import shapely
+
+    if not len(starts):
+        return None
+    return shapely.STRtree(shapely.linestrings(np.stack([starts, ends], axis=1)))
 
 
 def graphs_from_warehouse(run) -> tuple[Graph, Graph]:
@@ -174,7 +262,12 @@ def graphs_from_warehouse(run) -> tuple[Graph, Graph]:
         "SELECT node_id, ST_X(p) AS x, ST_Y(p) AS y FROM (SELECT node_id, "
         "ST_Transform(ST_Point(lon, lat), 'EPSG:4326', 'EPSG:3035', always_xy := true) AS p FROM raw.osm_network_nodes)"
     )
-    return graphs_from(nodes, walkable_ways(run("SELECT highway, foot, bicycle, access, nodes FROM raw.osm_network_ways")))
+    from pipelines.sources.wegenetz import BARRIER_WATERWAYS
+
+    ways = run("SELECT * FROM raw.osm_network_ways")
+    # a warehouse built before waters were fetched has no waterway column: no barriers then
+    waters = ways.filter(pl.col("waterway").is_in(BARRIER_WATERWAYS)) if "waterway" in ways.columns else None
+    return graphs_from(nodes, walkable_ways(ways), waters)
 
 
 def build_network_reach(con) -> None:

@@ -17,19 +17,20 @@ from pipelines.refresh import import_files, refresh
 from pipelines.sources import bkg, osm, wegenetz
 from tests.support import geo
 from tests.support.fake_server import Reply
-from tests.support.network import osm_xml, overpass_network_json, river_with_one_bridge
+from tests.support.network import osm_xml, overpass_network_json, river_between_near_paths, river_with_one_bridge
 from tests.support.supply import centre_3035, grid_csv, node, overpass_json, to_wgs84
 from tests.support.warehouse import rows
 
 OVERPASS = "/api/interpreter"
 
 
-def _graph(nodes: dict, ways: list) -> tuple[network.Graph, network.Graph]:
+def _graph(nodes: dict, ways: list, waters: bool = True) -> tuple[network.Graph, network.Graph]:
+    """The graphs of a hand-made network; `waters=False`: as if the file held no rivers."""
     node_frame = pl.DataFrame([(i, x, y) for i, (x, y) in nodes.items()], schema=["node_id", "x", "y"], orient="row")
-    way_frame = pl.DataFrame({"highway": [t.get("highway") for _, t, _ in ways], "foot": [t.get("foot") for _, t, _ in ways],
-                              "bicycle": [t.get("bicycle") for _, t, _ in ways], "access": [t.get("access") for _, t, _ in ways],
-                              "nodes": [refs for _, _, refs in ways]})  # fmt: skip
-    return network.graphs_from(node_frame, network.walkable_ways(way_frame))
+    tag = {k: [t.get(k) for _, t, _ in ways] for k in ("highway", "foot", "bicycle", "access", "waterway")}
+    way_frame = pl.DataFrame({**tag, "nodes": [refs for _, _, refs in ways]})
+    rivers = way_frame.filter(pl.col("waterway").is_in(wegenetz.BARRIER_WATERWAYS)) if waters else None
+    return network.graphs_from(node_frame, network.walkable_ways(way_frame), rivers)
 
 
 def test_across_the_river_it_is_300_m_straight_and_2_km_on_foot():
@@ -54,6 +55,43 @@ def test_a_cell_or_point_far_from_the_network_gets_no_distance():
     assert reach[0] == pytest.approx(2000) and np.isnan(reach[1])
     lonely_shop = network.snap(walk, np.array([[0.0, 2000.0]]))
     assert np.isnan(network.network_distance(walk, cells, lonely_shop)).all()
+
+
+def test_an_access_leg_does_not_cross_the_river():
+    # before, a home 20 m north of the Weser was joined to the riverside path across the water
+    # and walked 1,3 km round by the bridge to a shop 190 m away on its own bank
+    nodes, ways = river_between_near_paths(0.0, 0.0)
+    home, shop = np.array([[0.0, 20.0]]), np.array([[0.0, 210.0]])
+    for waters, access, along in ((False, 50, 50 + 500 + 230 + 500 + 10), (True, 180, 180 + 10)):
+        walk, bike = _graph(nodes, ways, waters)
+        cells = network.snap(walk, home)  # 35 nodes across the water are nearer than the own bank's
+        assert cells.access == pytest.approx([access])
+        assert network.network_distance(walk, cells, network.snap(walk, shop)) == pytest.approx([along])
+        assert network.snap(bike, home).access == pytest.approx([access])  # the bike's legs alike
+    walk, _ = _graph(nodes, ways)
+    ford = network.snap(walk, np.array([[250.0, 5.0]]))  # a leg that ends on the water line does not cross it
+    assert ford.access == pytest.approx([5]) and tuple(walk.xy[ford.node[0]]) == (250.0, 0.0)
+    # every node within 500 m lies across the water: not connected, not joined across it
+    stranded = network.snap(walk, np.array([[-600.0, 20.0], [0.0, 20.0]]))
+    assert stranded.access[0] == np.inf and stranded.access[1] == pytest.approx(180)
+    assert np.isnan(network.network_distance(walk, stranded, network.snap(walk, shop))[0])
+
+
+def test_the_river_keeps_a_built_home_on_its_own_bank(settings, tmp_path):
+    geojson = tmp_path / "gemeinden.geojson"
+    geojson.write_bytes(geo.gemeinden_geojson())
+    import_files(settings, [geojson], sources=[bkg.SOURCE])
+    x, y = (round(c) for c in centre_3035(settings, "05762020"))
+    nodes, ways = river_between_near_paths(x, y)
+    (tmp_path / "wege.json").write_bytes(overpass_network_json(nodes, ways))
+    (tmp_path / "osm.json").write_bytes(overpass_json([node(1, *to_wgs84(x, y + 210), shop="supermarket", name="Markt")]))
+    (tmp_path / "grid.csv").write_text(grid_csv([("home", x, y + 20, "40"), ("stranded", x - 600, y + 20, "3")]))
+    import_files(settings, [tmp_path / "wege.json", tmp_path / "osm.json", tmp_path / "grid.csv"])
+    assert rows(settings, "SELECT waterway FROM raw.osm_network_ways WHERE waterway IS NOT NULL") == [("river",)]
+    got = dict((r[0], r[1:]) for r in rows(settings, "SELECT cell_id, network_full, access_m, network_connected "
+                                                     "FROM marts.nahversorgung_cells"))  # fmt: skip
+    assert got["home"][0] == pytest.approx(190, abs=1) and got["home"][1] == pytest.approx(180, abs=1)
+    assert got["stranded"] == (None, None, False)
 
 
 def test_who_may_use_which_way():
@@ -82,6 +120,7 @@ def test_the_network_is_fetched_with_one_overpass_query(settings, fake_server, t
     query = request.form["data"]
     assert query.startswith("[out:json]") and '["highway"~"^(footway|path|' in query and "out body" in query
     assert '["access"!~"^(private|no)$"]["foot"!="no"]' in query and "area" not in query  # the Kreis' box
+    assert '["waterway"~"^(river|canal)$"]->.wasser' in query and "node(w.wasser)" in query  # the rivers, with their nodes
     assert rows(settings, "SELECT count(*) FROM raw.osm_network_ways") == [(3,)]
     assert rows(settings, "SELECT data_stand::VARCHAR FROM meta.lineage WHERE source = 'wegenetz'") == [("2026-11-25",)]
 

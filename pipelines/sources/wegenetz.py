@@ -4,7 +4,8 @@ paths instead of the straight line (BBSR 2025).
 One request for the Kreis plus the same margin as the supply points, by the same rules (own
 User-Agent, never in parallel, at least 30 s after HTTP 429, the OSM timestamp as Stand): every
 way with a walkable `highway` value that is not `access=private`/`no` or `foot=no`, with its
-nodes. Also importable as the Overpass JSON of that query or an `.osm` XML file (JOSM, Geofabrik
+nodes, and the rivers and canals (`waterway=river|canal`), which no access leg to the network may
+cross. Also importable as the Overpass JSON of that query or an `.osm` XML file (JOSM, Geofabrik
 extracts cut with osmium). The graph is built at build time (`pipelines/network.py`)."""
 
 from __future__ import annotations
@@ -32,16 +33,19 @@ WALKABLE = ("footway", "path", "pedestrian", "steps", "living_street", "resident
             "tertiary", "tertiary_link", "secondary", "secondary_link", "primary", "primary_link", "cycleway",
             "bridleway", "road", "trunk", "trunk_link", "corridor")  # fmt: skip
 NO_ACCESS = ("private", "no")
+# waters no access leg to the network may cross (streams and ditches have many unmapped footbridges)
+BARRIER_WATERWAYS = ("river", "canal")
 
 RAW_DDL = """
 CREATE TABLE raw.osm_network_nodes (node_id BIGINT, lon DOUBLE, lat DOUBLE);
 CREATE TABLE raw.osm_network_ways (
-    way_id BIGINT, highway VARCHAR, foot VARCHAR, bicycle VARCHAR, access VARCHAR, nodes BIGINT[], osm_timestamp TIMESTAMPTZ
+    way_id BIGINT, highway VARCHAR, foot VARCHAR, bicycle VARCHAR, access VARCHAR, waterway VARCHAR, nodes BIGINT[],
+    osm_timestamp TIMESTAMPTZ
 );
 """
 NODE_SCHEMA = {"node_id": pl.Int64, "lon": pl.Float64, "lat": pl.Float64}
 WAY_SCHEMA = {"way_id": pl.Int64, "highway": pl.String, "foot": pl.String, "bicycle": pl.String, "access": pl.String,
-              "nodes": pl.List(pl.Int64)}  # fmt: skip
+              "waterway": pl.String, "nodes": pl.List(pl.Int64)}  # fmt: skip
 
 
 def overpass_query(settings: Settings) -> str:
@@ -54,7 +58,8 @@ def overpass_query(settings: Settings) -> str:
     return (
         "[out:json][timeout:300];\n" + scope
         + f'way{where}["highway"~"^({"|".join(WALKABLE)})$"]["access"!~"^(private|no)$"]["foot"!="no"]->.wege;\n'
-        "(.wege; node(w.wege););\nout body qt;\n"
+        + f'way{where}["waterway"~"^({"|".join(BARRIER_WATERWAYS)})$"]->.wasser;\n'
+        "(.wege; node(w.wege); .wasser; node(w.wasser););\nout body qt;\n"
     )  # fmt: skip
 
 
@@ -95,7 +100,7 @@ def _json_frames(doc: dict) -> tuple[tuple[pl.DataFrame, pl.DataFrame], str | No
 
 
 def _way(way_id: int, tags: dict, nodes: list[int]) -> tuple:
-    return (way_id, tags.get("highway"), tags.get("foot"), tags.get("bicycle"), tags.get("access"), nodes)
+    return (way_id, tags.get("highway"), tags.get("foot"), tags.get("bicycle"), tags.get("access"), tags.get("waterway"), nodes)
 
 
 def _frames(nodes: list[tuple], ways: list[tuple]) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -185,8 +190,8 @@ SOURCE = Source(
     licence=LICENCE,
     attribution="© OpenStreetMap-Mitwirkende",
     how_to_get=(
-        "Online: `xregion refresh --source wegenetz` fragt die Overpass-API einmal nach allen begehbaren Wegen des "
-        "Kreises (mit Rand). Ohne Internetzugang: die Abfrage auf overpass-turbo.eu ausführen und als JSON exportieren, "
+        "Online: `xregion refresh --source wegenetz` fragt die Overpass-API einmal nach allen begehbaren Wegen und "
+        "den Flüssen des Kreises (mit Rand). Ohne Internetzugang: die Abfrage auf overpass-turbo.eu ausführen und als JSON exportieren, "
         "oder einen OSM-Auszug (`.osm`) des Kreises – und mit `xregion import <Datei>` einlesen."
     ),
     raw_ddl=RAW_DDL,

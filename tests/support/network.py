@@ -56,3 +56,22 @@ def osm_xml(nodes: dict[int, tuple[float, float]], ways: list[tuple[int, dict, l
         lines.append("  </way>")
     lines.append("</osm>")
     return "\n".join(lines).encode("utf-8")
+
+
+def river_between_near_paths(x: float, y: float) -> tuple[dict[int, tuple[float, float]], list[tuple[int, dict, list[int]]]]:
+    """A river (`waterway=river`) runs east–west along y, from x−1 000 to x+1 000. A riverside
+    path runs 30 m south of it from x−500 to x+500 with a node every 10 m; the north bank's path
+    runs 200 m north of the water from x to x+500; the only bridge is at x+500. A ford at x+250:
+    a footway from the south path ends on the river line, at a node the river shares. So a home
+    20 m north of the water at x is 50 m from the south path across the river and 180 m from
+    its own bank's path."""
+    south = {1 + i: (x + d, y - 30) for i, d in enumerate(range(-500, 501, 10))}
+    north = {201 + i: (x + d, y + 200) for i, d in enumerate(range(0, 501, 50))}
+    river = {301 + i: (x + d, y) for i, d in enumerate(range(-1000, 1001, 250))}
+    ford = next(i for i, (rx, _) in river.items() if rx == x + 250)
+    south_at_ford = next(i for i, (sx, _) in south.items() if sx == x + 250)
+    ways = [(11, {"highway": "path"}, list(south)), (12, {"highway": "residential"}, list(north)),
+            (13, {"highway": "footway", "bridge": "yes"}, [max(south), max(north)]),
+            (14, {"highway": "path", "ford": "yes"}, [south_at_ford, ford]),
+            (15, {"waterway": "river", "name": "Weser"}, list(river))]  # fmt: skip
+    return {**south, **north, **river}, ways
