@@ -113,7 +113,7 @@ def snap(graph: Graph, locations: np.ndarray) -> Snapped:
     access, position = tree.query(locations, k=1, workers=-1)
     node = index[position]
     if graph.barriers is not None:
-        _snap_on_own_bank(graph, locations, node, access)
+        _snap_on_own_bank(graph, tree, index, locations, node, access)
     return Snapped(node, access)
 
 
@@ -133,11 +133,11 @@ def _crossing(barriers: shapely.STRtree, starts: np.ndarray, ends: np.ndarray) -
     return crossed & (length > 2 * TRIM_M)
 
 
-def _snap_on_own_bank(graph: Graph, locations: np.ndarray, node: np.ndarray, access: np.ndarray) -> None:
+def _snap_on_own_bank(graph: Graph, tree: cKDTree, index: np.ndarray, locations: np.ndarray, node: np.ndarray,
+                      access: np.ndarray) -> None:  # fmt: skip
     """Replace (in place) each leg that crosses a barrier by the nearest one within reach that
     does not: the next 16, 128, 1 024 nearest nodes are tried in turn (a leg is only tested where
-    the nearer ones all cross). Found none: access inf."""
-    tree, index = graph.tree()
+    the nearer ones all cross). Found none: access inf. `tree`, `index`: the graph's node tree."""
     pending = np.flatnonzero(access <= ACCESS_LIMIT_M)  # a longer leg connects nothing anyway
     pending = pending[_crossing(graph.barriers, locations[pending], graph.xy[node[pending]])]
     for k in SNAP_CANDIDATES:

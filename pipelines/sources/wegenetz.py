@@ -191,8 +191,8 @@ SOURCE = Source(
     attribution="© OpenStreetMap-Mitwirkende",
     how_to_get=(
         "Online: `xregion refresh --source wegenetz` fragt die Overpass-API einmal nach allen begehbaren Wegen und "
-        "den Flüssen des Kreises (mit Rand). Ohne Internetzugang: die Abfrage auf overpass-turbo.eu ausführen und als JSON exportieren, "
-        "oder einen OSM-Auszug (`.osm`) des Kreises – und mit `xregion import <Datei>` einlesen."
+        "den Flüssen des Kreises (mit Rand). Ohne Internetzugang: die Abfrage auf overpass-turbo.eu ausführen und als "
+        "JSON exportieren, oder einen OSM-Auszug (`.osm`) des Kreises – und mit `xregion import <Datei>` einlesen."
     ),
     raw_ddl=RAW_DDL,
     raw_tables=("osm_network_nodes", "osm_network_ways"),

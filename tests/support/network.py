@@ -62,7 +62,7 @@ def river_between_near_paths(x: float, y: float) -> tuple[dict[int, tuple[float,
     """A river (`waterway=river`) runs east–west along y, from x−1 000 to x+1 000. A riverside
     path runs 30 m south of it from x−500 to x+500 with a node every 10 m; the north bank's path
     runs 200 m north of the water from x to x+500; the only bridge is at x+500. A ford at x+250:
-    a footway from the south path ends on the river line, at a node the river shares. So a home
+    a path from the south path ends on the river line, at a node the river shares. So a home
     20 m north of the water at x is 50 m from the south path across the river and 180 m from
     its own bank's path."""
     south = {1 + i: (x + d, y - 30) for i, d in enumerate(range(-500, 501, 10))}
